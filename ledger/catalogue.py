@@ -1,0 +1,40 @@
+"""Every aggregate, event class and payload type of the ledger, in one place.
+
+The transcoder registers the enums and payload models found here; the round-trip test and
+docs/events.md walk the event classes.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from eventsourcing.domain import CanMutateAggregate
+
+from ledger import commitment, common, project
+from ledger.common import LedgerAggregate
+
+AGGREGATES: tuple[type[LedgerAggregate], ...] = (
+    project.Project,
+    commitment.Commitment,
+)
+
+ENUMS: tuple[type[StrEnum], ...] = (
+    common.Party,
+    common.Role,
+    common.SourceKind,
+    commitment.CommitmentState,
+)
+
+
+def event_classes() -> list[type[CanMutateAggregate[object]]]:
+    """The concrete event classes of every aggregate, in declaration order."""
+    found: list[type[CanMutateAggregate[object]]] = []
+    for aggregate in AGGREGATES:
+        for value in vars(aggregate).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, LedgerAggregate.Event)
+                and value.__name__ not in ("Event", "Created")
+            ):
+                found.append(value)
+    return found

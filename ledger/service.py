@@ -1,0 +1,173 @@
+"""The base of the service layer: storage, serialisation, and the steps every command shares.
+
+Commands live in ``ledger/commands/`` (one module per area) as mixins of
+:class:`LedgerService`; :class:`ledger.application.Ledger` combines them into the one
+``Application`` subclass the rest of the system talks to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, ClassVar, NamedTuple, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import Recording
+from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
+
+from ledger.common import Act, ConflictError, LedgerAggregate, derive_id
+from ledger.project import NotAMemberError, Project, ProjectNotFoundError
+from ledger.storage import Storage, parse_database_url
+from ledger.transcoding import OrjsonTranscoder, StrictMapper
+
+A = TypeVar("A", bound=LedgerAggregate)
+
+
+class VersionMismatchError(ConflictError):
+    """The caller's expected version (``If-Match``) is not the item's current version."""
+
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(f"expected version {expected}, but the item is at version {actual}")
+        self.expected = expected
+        self.actual = actual
+
+
+class Recorded(NamedTuple):
+    """What every command returns: the item's id, its version after the command (the ``ETag``),
+    and the notification position of the last event stored (0 when the command was a retry
+    that stored nothing) — wait for the projections to reach it to read your own write."""
+
+    id: UUID
+    version: int
+    position: int
+
+
+class LedgerService(Application[UUID]):
+    name = "accord"
+    env: ClassVar[dict[str, str]] = {
+        # Long-lived aggregates (a project, a busy commitment) stay in memory; fast-forward
+        # keeps cached copies current when another process writes.
+        "AGGREGATE_CACHE_MAXSIZE": "10000",
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+    }
+
+    def __init__(self, database_url: str | None = None, env: Mapping[str, str] | None = None):
+        self.storage: Storage = parse_database_url(database_url)
+        super().__init__(env={**self.storage.env, **(env or {})})
+
+    # ------------------------------------------------------------------- infrastructure
+
+    def construct_transcoder(self) -> Transcoder:
+        return OrjsonTranscoder()
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=StrictMapper
+        )
+
+    # ----------------------------------------------------------------- shared steps
+
+    @staticmethod
+    def new_id(kind: str, project_id: UUID | None, idempotency_key: str | None) -> UUID:
+        """A fresh id, or — given an idempotency key — the same id for the same key, so a
+        retried command finds its first result instead of recording twice."""
+        if idempotency_key is None:
+            return uuid4()
+        return derive_id(kind, project_id or "", idempotency_key)
+
+    def get_project(self, project_id: UUID) -> Project:
+        try:
+            project = self.repository.get(project_id)
+        except AggregateNotFoundError:
+            raise ProjectNotFoundError(f"project {project_id} not found") from None
+        if not isinstance(project, Project):
+            raise ProjectNotFoundError(f"project {project_id} not found")
+        return project
+
+    def get_item(
+        self, cls: type[A], project_id: UUID, item_id: UUID, error: type[Exception]
+    ) -> A:
+        """The ``cls`` aggregate ``item_id`` of project ``project_id``, or ``error``.
+        An item of another project is "not found", never disclosed."""
+        try:
+            item = self.repository.get(item_id)
+        except AggregateNotFoundError:
+            raise error(f"{cls.__name__.lower()} {item_id} not found") from None
+        if not isinstance(item, cls) or item.project_id != project_id:
+            raise error(f"{cls.__name__.lower()} {item_id} not found")
+        return item
+
+    def act_in(
+        self,
+        project_id: UUID,
+        actor: str,
+        *,
+        occurred_at: datetime | None = None,
+        attributed_to: str | None = None,
+    ) -> tuple[Project, Act]:
+        """Check that ``actor`` may record in the project and build the act's envelope."""
+        act = Act(actor, occurred_at=occurred_at, attributed_to=attributed_to)
+        project = self.get_project(project_id)
+        project.require_recorder(act)
+        return project, act
+
+    @staticmethod
+    def require_members(project: Project, **people: str) -> None:
+        """Each named person (keyword = the input field) is a current member."""
+        for field, email in people.items():
+            if email not in project.members:
+                raise NotAMemberError(f"{field}: {email} is not a member of this project")
+
+    def load_for_update(
+        self,
+        cls: type[A],
+        project_id: UUID,
+        item_id: UUID,
+        error: type[Exception],
+        expected_version: int | None,
+    ) -> A:
+        item = self.get_item(cls, project_id, item_id, error)
+        self.check_version(item, expected_version)
+        return item
+
+    def save_changes(self, *aggregates: LedgerAggregate) -> Recorded:
+        """Save atomically; a concurrent write to any of them is a :class:`ConflictError`.
+        The result names the first aggregate, the one the command was about."""
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            # The cache holds copies (deep-copied on get), so it is unharmed; fast-forward
+            # brings it up to the other writer's events on the next get.
+            raise ConflictError(
+                "someone else changed this item at the same time; reload it and try again"
+            ) from None
+        return _recorded(aggregates[0], recordings)
+
+    def create_once(self, new_id: UUID, build: Callable[[], Sequence[LedgerAggregate]]) -> Recorded:
+        """Create the aggregates ``build()`` returns (the first one's id is ``new_id``) unless
+        ``new_id`` already exists — then the command was a retry and nothing is stored."""
+        if (existing := self._version_of(new_id)) is not None:
+            return Recorded(new_id, existing, 0)
+        aggregates = build()
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            if (existing := self._version_of(new_id)) is not None:
+                return Recorded(new_id, existing, 0)  # a concurrent retry won the race
+            raise ConflictError("a related item changed at the same time; try again") from None
+        return _recorded(aggregates[0], recordings)
+
+    def _version_of(self, aggregate_id: UUID) -> int | None:
+        events = self.recorder.select_events(aggregate_id, desc=True, limit=1)
+        return events[0].originator_version if events else None
+
+    @staticmethod
+    def check_version(item: LedgerAggregate, expected_version: int | None) -> None:
+        if expected_version is not None and expected_version != item.version:
+            raise VersionMismatchError(expected_version, item.version)
+
+
+def _recorded(aggregate: LedgerAggregate, recordings: Sequence[Recording[UUID]]) -> Recorded:
+    position = max((r.notification.id or 0 for r in recordings), default=0)
+    return Recorded(aggregate.id, aggregate.version, position)
