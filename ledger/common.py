@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
@@ -144,7 +145,9 @@ def utcnow() -> datetime:
 def derive_id(kind: str, *parts: object) -> UUID:
     """A deterministic id from a natural key, so a retried or re-imported record is not stored
     twice. ``kind`` keeps keys of different things apart."""
-    return uuid5(LEDGER_NAMESPACE, "\x1f".join([kind, *(str(p) for p in parts)]))
+    # A JSON array keeps the parts apart: ("a", "b", "c") and ("a", "b,c") never collide.
+    key = json.dumps([kind, *(str(p) for p in parts)], ensure_ascii=False, separators=(",", ":"))
+    return uuid5(LEDGER_NAMESPACE, key)
 
 
 # --------------------------------------------------------------------------------------- act

@@ -1,0 +1,78 @@
+"""The envelope every event carries, and the input checks every command shares."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from ledger.common import (
+    MAX_CLOCK_SKEW,
+    Act,
+    Attachment,
+    InvalidInputError,
+    Money,
+    derive_id,
+    normalise_email,
+)
+
+
+def test_act_normalises_addresses_and_drops_self_attribution() -> None:
+    act = Act("  PM@Acme.Test ", attributed_to="pm@acme.test")
+    assert act.actor == "pm@acme.test"
+    assert act.attributed_to is None
+    assert act.principal == "pm@acme.test"
+
+
+def test_act_keeps_the_attributed_person_as_principal() -> None:
+    act = Act("pm@acme.test", attributed_to="sponsor@client.test")
+    assert act.principal == "sponsor@client.test"
+
+
+def test_naive_occurred_at_is_refused() -> None:
+    with pytest.raises(InvalidInputError, match="occurred_at.*timezone"):
+        Act("pm@acme.test", occurred_at=datetime(2026, 3, 1, 10, 0))
+
+
+def test_occurred_at_in_the_future_beyond_the_skew_is_refused() -> None:
+    now = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+    Act("pm@acme.test", occurred_at=now + MAX_CLOCK_SKEW, now=now)
+    with pytest.raises(InvalidInputError, match="future"):
+        Act("pm@acme.test", occurred_at=now + MAX_CLOCK_SKEW + timedelta(seconds=1), now=now)
+
+
+def test_occurred_at_keeps_its_own_offset() -> None:
+    paris = timezone(timedelta(hours=1))
+    occurred = datetime(2026, 3, 1, 11, 0, tzinfo=paris)
+    assert Act("pm@acme.test", occurred_at=occurred).occurred_at.utcoffset() == timedelta(hours=1)
+
+
+def test_act_is_immutable() -> None:
+    act = Act("pm@acme.test")
+    with pytest.raises(AttributeError):
+        act.actor = "someone@else.test"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("bad", ["", "pm", "pm@", "@acme.test", "a b@acme.test", "pm@acme"])
+def test_bad_email_addresses_are_refused_naming_the_field(bad: str) -> None:
+    with pytest.raises(InvalidInputError) as e:
+        normalise_email(bad, "promisee")
+    assert e.value.field == "promisee"
+
+
+def test_payload_models_are_strict_and_frozen() -> None:
+    with pytest.raises(InvalidInputError, match="note: Extra inputs are not permitted"):
+        Money.parse({"amount": "10", "currency": "EUR", "note": "x"}, "cost")
+    with pytest.raises(InvalidInputError, match="currency"):
+        Money.parse({"amount": "10", "currency": "euro"}, "cost")
+    with pytest.raises(InvalidInputError, match="sha256"):
+        Attachment.parse({"name": "a.pdf", "sha256": "xyz", "size": 3}, "attachments[0]")
+    money = Money.parse({"amount": "10.50", "currency": "EUR"}, "cost")
+    with pytest.raises(ValueError, match="frozen"):
+        money.amount = 1  # type: ignore[misc]
+
+
+def test_derived_ids_are_stable_and_keyed_by_kind() -> None:
+    assert derive_id("interaction", "p", "<m@x>") == derive_id("interaction", "p", "<m@x>")
+    assert derive_id("interaction", "p", "<m@x>") != derive_id("commitment", "p", "<m@x>")
+    assert derive_id("a", "b", "c") != derive_id("a", "b\x1fc")
