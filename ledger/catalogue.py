@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from eventsourcing.domain import CanMutateAggregate
-
 from ledger import commitment, common, project
 from ledger.common import LedgerAggregate
 
@@ -26,9 +24,9 @@ ENUMS: tuple[type[StrEnum], ...] = (
 )
 
 
-def event_classes() -> list[type[CanMutateAggregate[object]]]:
+def event_classes() -> list[type[LedgerAggregate.Event]]:
     """The concrete event classes of every aggregate, in declaration order."""
-    found: list[type[CanMutateAggregate[object]]] = []
+    found: list[type[LedgerAggregate.Event]] = []
     for aggregate in AGGREGATES:
         for value in vars(aggregate).values():
             if (

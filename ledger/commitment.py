@@ -313,7 +313,9 @@ class Commitment(LedgerAggregate):
             raise InvalidTransitionError("no new terms are proposed")
         return self.proposal
 
-    def _require_counterparty_of(self, proposal: RenegotiationProposal, act: Act, step: str) -> None:
+    def _require_counterparty_of(
+        self, proposal: RenegotiationProposal, act: Act, step: str
+    ) -> None:
         other = self.promisee if proposal.proposed_by == self.promisor else self.promisor
         if act.principal != other:
             raise NotPermittedError(f"only {other}, the other side, can {step} the new terms")

@@ -339,7 +339,12 @@ class LedgerAggregate(Aggregate):
 
     @classmethod
     def _open(
-        cls, event_class: type[LedgerAggregate.Created], *, id: UUID, project_id: UUID, act: Act,
+        cls,
+        event_class: type[LedgerAggregate.Created],
+        *,
+        id: UUID,
+        project_id: UUID,
+        act: Act,
         **payload: Any,
     ) -> Self:
         """Create the aggregate with its first event."""

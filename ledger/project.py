@@ -207,7 +207,10 @@ class Project(LedgerAggregate):
         self._require_open()
         self.member(email)
         self._record(
-            self.KeyContactDesignated, act, email=email, area=require_text(area, "area", max_length=200)
+            self.KeyContactDesignated,
+            act,
+            email=email,
+            area=require_text(area, "area", max_length=200),
         )
 
     def set_communication_plan(
@@ -269,4 +272,6 @@ class Project(LedgerAggregate):
 
 def _check_role_fits_party(role: Role, party: Party) -> None:
     if role.party is not None and role.party is not party:
-        raise InvalidInputError("role", f"the role {role} belongs to the {role.party} side, not {party}")
+        raise InvalidInputError(
+            "role", f"the role {role} belongs to the {role.party} side, not {party}"
+        )

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, ClassVar, NamedTuple, TypeVar
+from typing import ClassVar, NamedTuple, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import Recording
-from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
+from eventsourcing.persistence import IntegrityError, Mapper, Recording, Transcoder
 
 from ledger.common import Act, ConflictError, LedgerAggregate, derive_id
 from ledger.project import NotAMemberError, Project, ProjectNotFoundError
@@ -78,20 +77,18 @@ class LedgerService(Application[UUID]):
 
     def get_project(self, project_id: UUID) -> Project:
         try:
-            project = self.repository.get(project_id)
+            project: object = self.repository.get(project_id)
         except AggregateNotFoundError:
             raise ProjectNotFoundError(f"project {project_id} not found") from None
         if not isinstance(project, Project):
             raise ProjectNotFoundError(f"project {project_id} not found")
         return project
 
-    def get_item(
-        self, cls: type[A], project_id: UUID, item_id: UUID, error: type[Exception]
-    ) -> A:
+    def get_item(self, cls: type[A], project_id: UUID, item_id: UUID, error: type[Exception]) -> A:
         """The ``cls`` aggregate ``item_id`` of project ``project_id``, or ``error``.
         An item of another project is "not found", never disclosed."""
         try:
-            item = self.repository.get(item_id)
+            item: object = self.repository.get(item_id)
         except AggregateNotFoundError:
             raise error(f"{cls.__name__.lower()} {item_id} not found") from None
         if not isinstance(item, cls) or item.project_id != project_id:

@@ -66,7 +66,9 @@ def _sqlite_env(url: str) -> dict[str, str]:
         raise StorageURLError(f"{url!r}: a SQLite URL has three slashes: sqlite:///path/to/file.db")
     path = url[len(prefix) :]
     if not path:
-        raise StorageURLError(f"{url!r}: name a database file, e.g. sqlite:///accord-data/accord.db")
+        raise StorageURLError(
+            f"{url!r}: name a database file, e.g. sqlite:///accord-data/accord.db"
+        )
     if path != ":memory:":
         file = Path(path)
         file.parent.mkdir(parents=True, exist_ok=True)
@@ -82,7 +84,9 @@ def _postgres_env(url: str) -> dict[str, str]:
     parts = urlsplit(url)
     dbname = unquote(parts.path.lstrip("/"))
     if not dbname:
-        raise StorageURLError(f"{url!r}: name the database, e.g. postgresql://accord@localhost/accord")
+        raise StorageURLError(
+            f"{url!r}: name the database, e.g. postgresql://accord@localhost/accord"
+        )
     try:
         port = parts.port or 5432
     except ValueError as e:

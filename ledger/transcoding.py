@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 from typing import Any, cast
@@ -59,6 +58,7 @@ class ModelTranscoding(Transcoding):
 
     def __init__(self, model: type[ImmutableModel]) -> None:
         self.type = model
+        self.model = model
         self.name = model.__name__
 
     def encode(self, obj: ImmutableModel) -> dict[str, Any]:
@@ -67,7 +67,7 @@ class ModelTranscoding(Transcoding):
         return obj.model_dump(exclude_defaults=True)
 
     def decode(self, data: dict[str, Any]) -> ImmutableModel:
-        return self.type.model_validate(data)
+        return self.model.model_validate(data)
 
 
 class EnumTranscoding(Transcoding):
@@ -163,4 +163,3 @@ def _field_names(cls: type[Any]) -> frozenset[str] | None:
     if not dataclasses.is_dataclass(cls):
         return None
     return frozenset(f.name for f in dataclasses.fields(cls))
-

@@ -93,8 +93,18 @@ def running_postgres() -> Iterator[PostgresServer]:
             shutil.chown(workdir, "postgres", "postgres")
         workdir.chmod(0o700)
         _run(
-            [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-             "--no-sync", "-E", "UTF8"],
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ],
             "initdb",
         )
         port = _free_port()
@@ -103,13 +113,26 @@ def running_postgres() -> Iterator[PostgresServer]:
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
         _run(
-            [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-             str(workdir / "server.log"), "-w", "-t", "60", "start"],
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(workdir / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
             "pg_ctl start",
         )
         try:
             yield PostgresServer(host="127.0.0.1", port=port, user="postgres")
         finally:
-            _run([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], "pg_ctl stop")
+            _run(
+                [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], "pg_ctl stop"
+            )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -216,7 +216,9 @@ class CommitmentCommands(LedgerService):
         attributed_to: str | None,
         expected_version: int | None,
     ) -> tuple[Commitment, Any]:
-        _, act = self.act_in(project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to)
+        _, act = self.act_in(
+            project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
+        )
         commitment = self.load_for_update(
             Commitment, project_id, commitment_id, CommitmentNotFoundError, expected_version
         )

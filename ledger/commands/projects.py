@@ -45,11 +45,18 @@ class ProjectCommands(LedgerService):
 
         def build() -> list[Project]:
             project = Project.open(
-                act, id=project_id, name=name, client_org=client_org, team_org=team_org,
+                act,
+                id=project_id,
+                name=name,
+                client_org=client_org,
+                team_org=team_org,
                 description=description,
             )
             project.add_member(
-                act, email=act.actor, name=actor_name or act.actor, party=Party.TEAM,
+                act,
+                email=act.actor,
+                name=actor_name or act.actor,
+                party=Party.TEAM,
                 role=Role.TEAM_MANAGER,
             )
             return [project]

@@ -30,7 +30,7 @@ def test_act_keeps_the_attributed_person_as_principal() -> None:
 
 
 def test_naive_occurred_at_is_refused() -> None:
-    with pytest.raises(InvalidInputError, match="occurred_at.*timezone"):
+    with pytest.raises(InvalidInputError, match=r"occurred_at.*timezone"):
         Act("pm@acme.test", occurred_at=datetime(2026, 3, 1, 10, 0))
 
 
