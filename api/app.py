@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import ORJSONResponse
+from pydantic import BaseModel
 
 from api.settings import Settings
 from ledger.application import Ledger
+
+
+class Health(BaseModel):
+    status: str
+    storage: str
+    position: int
 
 
 def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -> FastAPI:
@@ -31,20 +37,19 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         title="Accord",
         summary="Event-sourced communication ledger for project teams and their clients",
         version="0.1.0",
-        default_response_class=ORJSONResponse,
         lifespan=lifespan,
     )
     app.state.ledger = app_ledger
     app.state.settings = settings
 
     @app.get("/health", tags=["health"])
-    def health(ledger: Annotated[Ledger, Depends(get_ledger)]) -> dict[str, Any]:
+    def health(ledger: Annotated[Ledger, Depends(get_ledger)]) -> Health:
         """Liveness and storage check: the backend in use and the latest event position."""
-        return {
-            "status": "ok",
-            "storage": ledger.storage.backend,
-            "position": ledger.recorder.max_notification_id() or 0,
-        }
+        return Health(
+            status="ok",
+            storage=ledger.storage.backend,
+            position=ledger.recorder.max_notification_id() or 0,
+        )
 
     return app
 

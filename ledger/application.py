@@ -7,14 +7,32 @@ command returns :class:`~ledger.service.Recorded`. Errors are the domain errors 
 
 from __future__ import annotations
 
+from ledger.commands.acknowledgements import AcknowledgementCommands
+from ledger.commands.change_requests import ChangeRequestCommands
 from ledger.commands.commitments import CommitmentCommands
+from ledger.commands.decisions import DecisionCommands
+from ledger.commands.expectations import ExpectationCommands
+from ledger.commands.interactions import InteractionCommands
+from ledger.commands.issues import IssueCommands
+from ledger.commands.meetings import MeetingCommands
 from ledger.commands.projects import ProjectCommands
+from ledger.commands.risks import RiskCommands
+from ledger.commands.status_reports import StatusReportCommands
 from ledger.service import LedgerService, Recorded, VersionMismatchError
 
 
 class Ledger(
     ProjectCommands,
     CommitmentCommands,
+    InteractionCommands,
+    AcknowledgementCommands,
+    MeetingCommands,
+    StatusReportCommands,
+    IssueCommands,
+    RiskCommands,
+    ExpectationCommands,
+    ChangeRequestCommands,
+    DecisionCommands,
     LedgerService,
 ):
     """The one application of the ledger. ``Ledger(database_url)`` or ``Ledger()`` for

@@ -8,12 +8,34 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from ledger import commitment, common, project
+from ledger import (
+    acknowledgement,
+    change_request,
+    commitment,
+    common,
+    decision,
+    expectation,
+    interaction,
+    issue,
+    meeting,
+    project,
+    risk,
+    status_report,
+)
 from ledger.common import LedgerAggregate
 
 AGGREGATES: tuple[type[LedgerAggregate], ...] = (
     project.Project,
     commitment.Commitment,
+    interaction.Interaction,
+    acknowledgement.AcknowledgementRequest,
+    meeting.Meeting,
+    status_report.StatusReport,
+    issue.Issue,
+    risk.Risk,
+    expectation.Expectation,
+    change_request.ChangeRequest,
+    decision.Decision,
 )
 
 ENUMS: tuple[type[StrEnum], ...] = (
@@ -21,6 +43,21 @@ ENUMS: tuple[type[StrEnum], ...] = (
     common.Role,
     common.SourceKind,
     commitment.CommitmentState,
+    interaction.InteractionChannel,
+    acknowledgement.AcknowledgementSubjectKind,
+    acknowledgement.AcknowledgementState,
+    issue.IssueKind,
+    issue.Severity,
+    issue.IssueState,
+    risk.RiskLevel,
+    risk.RiskResponseStrategy,
+    risk.RiskState,
+    expectation.ExpectationKind,
+    expectation.ExpectationState,
+    expectation.DeliveryState,
+    expectation.RevisionCause,
+    change_request.ChangeRequestState,
+    decision.DecisionState,
 )
 
 

@@ -2,10 +2,10 @@
 
 Lifecycle::
 
-    requested ──assess (team)──> assessed ──assess again──> assessed ...
-      │                            ├──approve (client approver)──> approved ──implement──> implemented
-      ├──reject (client approver)──┴──> rejected
-      └──withdraw (requesting side)──> withdrawn      (also from assessed)
+    requested ──assess (team)──> assessed           (assess again: the later one replaces)
+    assessed ──approve (client approver)──> approved ──implement──> implemented
+    requested | assessed ──reject (client approver)──> rejected
+    requested | assessed ──withdraw (requesting side)──> withdrawn
 
 Approval needs an impact assessment: the latest assessment's revisions are copied into the
 approval, and the application revises or withdraws the affected expectations in the same save.
@@ -90,8 +90,8 @@ class ChangeRequest(LedgerAggregate):
         conditions: str | None
 
     class Requested(LedgerAggregate.Created):
-        """Someone asks to change the baseline. By: any member who records; ``requested_by``
-        is the person asking (the act's principal) and ``requesting_party`` their side."""
+        """Someone asks to change the baseline; ``requested_by`` is the person asking (the
+        act's principal) and ``requesting_party`` their side. By: any member who records."""
 
         title: str
         description: str

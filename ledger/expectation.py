@@ -79,7 +79,17 @@ class RevisionCause(StrEnum):
     AGREEMENT = "agreement"
 
 
-_VALUE_FIELDS = ("text", "date", "start", "end", "amount", "currency", "metric", "target", "deadline")
+_VALUE_FIELDS = (
+    "text",
+    "date",
+    "start",
+    "end",
+    "amount",
+    "currency",
+    "metric",
+    "target",
+    "deadline",
+)
 
 #: For each kind: the fields it requires, and the further fields it allows.
 _SHAPES: dict[ExpectationKind, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -120,7 +130,7 @@ class ExpectationValue(ImmutableModel):
     @field_validator("date", "start", "end", "deadline", mode="before")
     @classmethod
     def _calendar_date(cls, v: Any) -> Any:
-        if isinstance(v, dt.datetime) or isinstance(v, (int, float)):
+        if isinstance(v, (dt.datetime, int, float)):
             raise ValueError("must be a calendar date such as 2026-12-01")
         return v
 
@@ -156,14 +166,10 @@ class ExpectationValue(ImmutableModel):
         for name in _VALUE_FIELDS:
             if name not in required and name not in optional and getattr(self, name) is not None:
                 raise InvalidInputError(f"{field}.{name}", f"is not part of a {kind}")
-        if kind is ExpectationKind.TIMELINE:
-            assert self.start is not None and self.end is not None
-            if self.start > self.end:
-                raise InvalidInputError(f"{field}.end", "must not be before the start")
-        if kind is ExpectationKind.BUDGET:
-            assert self.amount is not None
-            if self.amount < 0:
-                raise InvalidInputError(f"{field}.amount", "must not be negative")
+        if self.start is not None and self.end is not None and self.start > self.end:
+            raise InvalidInputError(f"{field}.end", "must not be before the start")
+        if self.amount is not None and self.amount < 0:
+            raise InvalidInputError(f"{field}.amount", "must not be negative")
         return self
 
 
@@ -179,8 +185,8 @@ class Expectation(LedgerAggregate):
         change_request_ids: tuple[UUID, ...]
 
     class Set(LedgerAggregate.Created):
-        """An item joins the agreed baseline. By: any member who records; ``agreed_by`` names
-        the members who agreed to it (it may be empty when the source shows the agreement)."""
+        """An item joins the agreed baseline; ``agreed_by`` names the members who agreed to it
+        (it may be empty when the source shows the agreement). By: any member who records."""
 
         kind: ExpectationKind
         title: str
@@ -297,6 +303,11 @@ class Expectation(LedgerAggregate):
     def is_active(self) -> bool:
         return self.state is ExpectationState.ACTIVE
 
+    @property
+    def is_changeable(self) -> bool:
+        """Whether the item may still be revised or withdrawn (active, delivery not accepted)."""
+        return self.is_active and self.delivery is not DeliveryState.ACCEPTED
+
     def revise(
         self,
         act: Act,
@@ -309,11 +320,8 @@ class Expectation(LedgerAggregate):
     ) -> None:
         """Give the item a new value of the same kind. Who agreed is checked by the caller
         (both sides for an agreement; the approver for a change request)."""
-        self._require_changeable("revise")
         _check_cause(cause, change_request_id)
-        value = value.check_for(self.kind)
-        if value == self.value:
-            raise InvalidInputError("value", "is the same as the current value")
+        value = self.check_revision(value)
         agreed = _distinct(agreed_by, "agreed_by")
         if not agreed:
             raise InvalidInputError("agreed_by", "name who agreed to the revision")
@@ -327,6 +335,19 @@ class Expectation(LedgerAggregate):
             reason=require_text(reason, "reason", empty=cause is RevisionCause.CHANGE_REQUEST),
         )
 
+    def check_revision(self, value: ExpectationValue, field: str = "value") -> ExpectationValue:
+        """Return ``value`` if the item may be revised to it now (a change request's impact
+        assessment checks its proposed revisions with this), else raise."""
+        self._require_changeable("revise")
+        value = value.check_for(self.kind, field)
+        if value == self.value:
+            raise InvalidInputError(field, "is the same as the current value")
+        return value
+
+    def check_withdrawal(self) -> None:
+        """Raise unless the item may be withdrawn now."""
+        self._require_changeable("withdraw")
+
     def withdraw(
         self,
         act: Act,
@@ -336,7 +357,7 @@ class Expectation(LedgerAggregate):
         agreed_by: tuple[str, ...],
         reason: str,
     ) -> None:
-        self._require_changeable("withdraw")
+        self.check_withdrawal()
         _check_cause(cause, change_request_id)
         agreed = _distinct(agreed_by, "agreed_by")
         if not agreed:
@@ -387,7 +408,7 @@ class Expectation(LedgerAggregate):
 
     def _require_changeable(self, step: str) -> None:
         self._require_active(step)
-        if self.delivery is DeliveryState.ACCEPTED:
+        if not self.is_changeable:
             raise InvalidTransitionError(
                 f"cannot {step} this {self.kind}: its delivery was accepted"
             )

@@ -344,7 +344,9 @@ class Issue(LedgerAggregate):
         ids = [o.id for o in options]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
-            raise InvalidInputError("options", f"option ids must be unique: {', '.join(duplicates)}")
+            raise InvalidInputError(
+                "options", f"option ids must be unique: {', '.join(duplicates)}"
+            )
         self._record(self.SolutionOptionsProposed, act, options=options)
 
     def choose_solution(self, act: Act, *, option_id: str, party: Party, note: str = "") -> None:

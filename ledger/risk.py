@@ -194,9 +194,7 @@ class Risk(LedgerAggregate):
 
     def materialise(self, act: Act, *, issue: Issue) -> None:
         """The risk happened and became ``issue``, which must belong to the same project."""
-        if self.state is RiskState.MATERIALISED:
-            raise InvalidTransitionError(f"the risk has already materialised as {self.issue_id}")
-        self._require_open("record as materialised")
+        self.check_may_materialise()
         if issue.project_id != self.project_id:
             raise InvalidInputError("issue_id", "the issue belongs to another project")
         self._record(self.Materialised, act, issue_id=issue.id)
@@ -207,6 +205,12 @@ class Risk(LedgerAggregate):
         self._record(self.Closed, act, reason=require_text(reason, "reason"))
 
     # -------------------------------------------------------------------------- checks
+
+    def check_may_materialise(self) -> None:
+        """Raise unless the risk may still materialise (it is open; it materialises once)."""
+        if self.state is RiskState.MATERIALISED:
+            raise InvalidTransitionError(f"the risk has already materialised as {self.issue_id}")
+        self._require_open("record as materialised")
 
     def _require_open(self, step: str) -> None:
         if self.state is not RiskState.OPEN:

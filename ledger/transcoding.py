@@ -96,6 +96,16 @@ class OrjsonTranscoder(JSONTranscoder):
         for model in ImmutableModel.registry.values():
             self.register(ModelTranscoding(model))
 
+    def register(self, transcoding: Transcoding) -> None:
+        """Register ``transcoding``; two types may not share a stored name."""
+        known = self.names.get(transcoding.name)
+        if known is not None and known.type is not transcoding.type:
+            raise TypeError(
+                f"{transcoding.type.__qualname__} and {known.type.__qualname__} would both be "
+                f"stored as {transcoding.name!r}: rename one"
+            )
+        super().register(transcoding)
+
     def encode(self, obj: Any) -> bytes:
         return orjson.dumps(self._to_json(obj))
 

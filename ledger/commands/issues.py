@@ -109,9 +109,7 @@ class IssueCommands(LedgerService):
         _, issue, act = self._load_issue(
             actor, project_id, issue_id, occurred_at, attributed_to, expected_version
         )
-        issue.propose_solution_options(
-            act, options=SolutionOption.parse_many(options, "options")
-        )
+        issue.propose_solution_options(act, options=SolutionOption.parse_many(options, "options"))
         return self.save_changes(issue)
 
     def choose_solution(
