@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
@@ -145,8 +144,8 @@ def utcnow() -> datetime:
 def derive_id(kind: str, *parts: object) -> UUID:
     """A deterministic id from a natural key, so a retried or re-imported record is not stored
     twice. ``kind`` keeps keys of different things apart."""
-    # A JSON array keeps the parts apart: ("a", "b", "c") and ("a", "b,c") never collide.
-    key = json.dumps([kind, *(str(p) for p in parts)], ensure_ascii=False, separators=(",", ":"))
+    # Length-prefixed parts keep keys apart: ("a", "b", "c") and ("a", "b|c") never collide.
+    key = "|".join(f"{len(p)}:{p}" for p in (kind, *(str(part) for part in parts)))
     return uuid5(LEDGER_NAMESPACE, key)
 
 

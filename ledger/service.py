@@ -75,9 +75,12 @@ class LedgerService(Application[UUID]):
             return uuid4()
         return derive_id(kind, project_id or "", idempotency_key)
 
-    def get_project(self, project_id: UUID) -> Project:
+    def get_project(self, project_id: UUID, *, for_update: bool = False) -> Project:
+        """The project, current (the cache fast-forwards). Only ``for_update`` callers get their
+        own copy; the others share the cached instance and must not change it (no copy keeps
+        the membership check of every command cheap)."""
         try:
-            project: object = self.repository.get(project_id)
+            project: object = self.repository.get(project_id, deepcopy_from_cache=for_update)
         except AggregateNotFoundError:
             raise ProjectNotFoundError(f"project {project_id} not found") from None
         if not isinstance(project, Project):
@@ -143,8 +146,12 @@ class LedgerService(Application[UUID]):
 
     def create_once(self, new_id: UUID, build: Callable[[], Sequence[LedgerAggregate]]) -> Recorded:
         """Create the aggregates ``build()`` returns (the first one's id is ``new_id``) unless
-        ``new_id`` already exists — then the command was a retry and nothing is stored."""
-        if (existing := self._version_of(new_id)) is not None:
+        ``new_id`` already exists — then the command was a retry and nothing is stored.
+
+        Only ids derived from a natural key (uuid5) can exist already, so only they are looked
+        up first: a retry then answers with the first result even if the project changed
+        since. A fresh random id skips the lookup."""
+        if new_id.version == 5 and (existing := self._version_of(new_id)) is not None:
             return Recorded(new_id, existing, 0)
         aggregates = build()
         try:

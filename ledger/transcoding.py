@@ -39,7 +39,7 @@ from eventsourcing.persistence import (
 
 from ledger.common import ImmutableModel
 
-_NATIVE = (str, int, float, bool, type(None))
+_NATIVE = frozenset((str, int, float, bool, type(None)))
 
 
 class DateAsISO(Transcoding):
@@ -113,13 +113,16 @@ class OrjsonTranscoder(JSONTranscoder):
         return self._from_json(orjson.loads(data))
 
     def _to_json(self, o: Any) -> Any:
+        # Hot path of every save: natives are handled inline, without a call per value.
         kind = type(o)
         if kind in _NATIVE:
             return o
         if kind is dict:
-            return {k: self._to_json(v) for k, v in o.items()}
+            return {
+                k: v if type(v) in _NATIVE else self._to_json(v) for k, v in o.items()
+            }
         if kind is list or kind is tuple:
-            return [self._to_json(v) for v in o]
+            return [v if type(v) in _NATIVE else self._to_json(v) for v in o]
         try:
             transcoding = self.types[kind]
         except KeyError:

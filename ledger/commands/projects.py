@@ -174,7 +174,9 @@ class ProjectCommands(LedgerService):
         expected_version: int | None,
     ) -> tuple[Project, Act]:
         """Membership, key contacts, plan and closing are the team manager's to record."""
-        project, act = self.act_in(project_id, actor, occurred_at=occurred_at)
+        act = Act(actor, occurred_at=occurred_at)
+        project = self.get_project(project_id, for_update=True)
+        project.require_recorder(act)
         if project.members[act.actor].role is not Role.TEAM_MANAGER:
             raise NotPermittedError("only a team manager manages the project's members and plan")
         self.check_version(project, expected_version)
