@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from ledger.acknowledgement import AcknowledgementState, acknowledgement_request_id
@@ -149,7 +150,7 @@ class _Demo:
 
     def baseline(self) -> dict[str, UUID]:
         agreed = [PM, SPONSOR]
-        items = {
+        items: dict[str, tuple[str, str, dict[str, Any]]] = {
             "scope": (
                 "scope_item",
                 "Portal scope",

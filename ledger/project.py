@@ -89,6 +89,9 @@ class Project(LedgerAggregate):
         closed: bool
 
     class Opened(LedgerAggregate.Created):
+        """A project between a client organisation and the team starts. By: the team member who
+        opens it, who joins as its team manager in the same save."""
+
         name: str
         client_org: str
         team_org: str
@@ -107,12 +110,16 @@ class Project(LedgerAggregate):
             aggregate.closed = False
 
     class MemberAdded(LedgerAggregate.Event):
+        """A person joins the project on one side with a role. By: a team manager."""
+
         member: Member
 
         def apply(self, aggregate: Project) -> None:
             aggregate.members = {**aggregate.members, self.member.email: self.member}
 
     class MemberRoleChanged(LedgerAggregate.Event):
+        """A member's role changes (within their side). By: a team manager."""
+
         email: str
         role: Role
 
@@ -121,6 +128,9 @@ class Project(LedgerAggregate):
             aggregate.members = {**aggregate.members, self.email: member}
 
     class MemberRemoved(LedgerAggregate.Event):
+        """A person leaves the project; their past events stay theirs. By: a team manager
+        (not about themselves)."""
+
         email: str
         reason: str
 
@@ -131,6 +141,9 @@ class Project(LedgerAggregate):
             }
 
     class KeyContactDesignated(LedgerAggregate.Event):
+        """A member becomes the contact for an area (approvals, billing...). By: a team
+        manager."""
+
         email: str
         area: str
 
@@ -138,6 +151,9 @@ class Project(LedgerAggregate):
             aggregate.key_contacts = {**aggregate.key_contacts, self.area: self.email}
 
     class CommunicationPlanSet(LedgerAggregate.Event):
+        """The agreed channels and cadences (weekly report every P7D...), replacing the previous
+        plan. Cadence adherence is measured against it. By: a team manager."""
+
         channels: tuple[Channel, ...]
         cadences: tuple[Cadence, ...]
 
@@ -146,6 +162,9 @@ class Project(LedgerAggregate):
             aggregate.cadences = self.cadences
 
     class Closed(LedgerAggregate.Event):
+        """The project ends with a summary and lessons learned; nothing more can be recorded.
+        By: a team manager."""
+
         summary: str
         lessons_learned: str
 

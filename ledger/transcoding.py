@@ -118,9 +118,7 @@ class OrjsonTranscoder(JSONTranscoder):
         if kind in _NATIVE:
             return o
         if kind is dict:
-            return {
-                k: v if type(v) in _NATIVE else self._to_json(v) for k, v in o.items()
-            }
+            return {k: v if type(v) in _NATIVE else self._to_json(v) for k, v in o.items()}
         if kind is list or kind is tuple:
             return [v if type(v) in _NATIVE else self._to_json(v) for v in o]
         try:

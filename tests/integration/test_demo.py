@@ -31,9 +31,7 @@ def test_demo_tells_its_story(ledger: Ledger) -> None:
     everything = list(aggregates(ledger).values())
     commitments = [a for a in everything if isinstance(a, Commitment)]
     now = datetime.now(UTC)
-    overdue = [
-        c for c in commitments if c.is_live and c.due_at is not None and c.due_at < now
-    ]
+    overdue = [c for c in commitments if c.is_live and c.due_at is not None and c.due_at < now]
     assert [(c.promisor, c.statement) for c in overdue] == [
         (CLIENT, "Provide brand guidelines and logo files")
     ]
