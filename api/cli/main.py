@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from api.settings import Settings
+from ledger.application import Ledger
 from ledger.storage import DATABASE_URL_VARIABLE, StorageURLError, parse_database_url
 
 app = typer.Typer(
@@ -30,9 +31,8 @@ DatabaseURL = Annotated[
 ]
 
 
-def _open_ledger(database_url: str | None):  # type: ignore[no-untyped-def]
-    from ledger.application import Ledger
-
+def open_ledger(database_url: str | None) -> Ledger:
+    """Open the ledger at ``database_url``, or exit with a clear message (status 2)."""
     try:
         storage = parse_database_url(database_url)
     except StorageURLError as e:
@@ -50,7 +50,7 @@ def demo(database_url: DatabaseURL = None) -> None:
     """Record the demo project (safe to run again: nothing is duplicated)."""
     from ledger.demo import record_demo
 
-    ledger = _open_ledger(database_url)
+    ledger = open_ledger(database_url)
     try:
         before = ledger.recorder.max_notification_id() or 0
         result = record_demo(ledger)

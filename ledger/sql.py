@@ -1,0 +1,201 @@
+"""A small portable SQL layer over the ledger's own database, for the tables that live beside
+the events: projection views, the Merkle log, checkpoints, documents, tokens.
+
+One dialect of SQL is written (``?`` placeholders, ``ON CONFLICT ... DO UPDATE``, ``BIGINT``,
+``TEXT``); :class:`SqlDatabase` runs it on SQLite (the same file as the events, WAL mode) or on
+PostgreSQL (the same database, through a psycopg connection pool), translating placeholders and
+the few types that differ (``BLOB``/``BYTEA``).
+
+Every unit of work is a transaction: ``with db.transaction() as tx: tx.execute(...)`` commits on
+success and rolls back on error, so rows and their tracking position are written together.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from ledger.storage import Storage, parse_database_url
+
+Row = tuple[Any, ...]
+
+
+class Transaction(Protocol):
+    dialect: str
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    def fetchone(self) -> Row | None: ...
+
+    def fetchall(self) -> list[Row]: ...
+
+    @property
+    def rowcount(self) -> int: ...
+
+
+class _SqliteTransaction:
+    dialect = "sqlite"
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._cursor.execute(_sqlite(sql), params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._cursor.executemany(_sqlite(sql), rows)
+
+    def fetchone(self) -> Row | None:
+        row: Row | None = self._cursor.fetchone()
+        return row
+
+    def fetchall(self) -> list[Row]:
+        return self._cursor.fetchall()
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+
+class _PostgresTransaction:
+    dialect = "postgresql"
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._cursor.execute(_postgres(sql), params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._cursor.executemany(_postgres(sql), rows)
+
+    def fetchone(self) -> Row | None:
+        row: Row | None = self._cursor.fetchone()
+        return row
+
+    def fetchall(self) -> list[Row]:
+        rows: list[Row] = self._cursor.fetchall()
+        return rows
+
+    @property
+    def rowcount(self) -> int:
+        count: int = self._cursor.rowcount
+        return count
+
+
+_TYPES_SQLITE = {"BYTEA": "BLOB"}
+_TYPES_POSTGRES = {"BLOB": "BYTEA"}
+
+
+def _sqlite(sql: str) -> str:
+    return _translate_types(sql, _TYPES_SQLITE)
+
+
+def _postgres(sql: str) -> str:
+    # Placeholders: ? -> %s (our SQL never has a literal '?' or '%').
+    return _translate_types(sql, _TYPES_POSTGRES).replace("?", "%s")
+
+
+def _translate_types(sql: str, table: dict[str, str]) -> str:
+    for a, b in table.items():
+        sql = re.sub(rf"\b{a}\b", b, sql)
+    return sql
+
+
+class SqlDatabase:
+    """The ledger's database, for our own tables. Thread-safe: SQLite gets one connection per
+    thread (WAL lets readers run beside the writer); PostgreSQL a small pool."""
+
+    def __init__(self, storage: Storage | str | None = None) -> None:
+        self.storage = storage if isinstance(storage, Storage) else parse_database_url(storage)
+        self.dialect = "sqlite" if self.storage.is_sqlite else "postgresql"
+        self._local = threading.local()
+        self._sqlite_connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._pool: Any = None
+        if self.dialect == "postgresql":
+            from psycopg_pool import ConnectionPool
+
+            env = self.storage.env
+            conninfo = (
+                f"host={env['POSTGRES_HOST']} port={env['POSTGRES_PORT']} "
+                f"dbname={env['POSTGRES_DBNAME']} user={env['POSTGRES_USER']} "
+                f"connect_timeout={env.get('POSTGRES_CONNECT_TIMEOUT', '10')}"
+            )
+            kwargs: dict[str, Any] = {}
+            if env.get("POSTGRES_PASSWORD"):
+                kwargs["password"] = env["POSTGRES_PASSWORD"]
+            if env.get("POSTGRES_SCHEMA"):
+                kwargs["options"] = f"-c search_path={env['POSTGRES_SCHEMA']}"
+            self._pool = ConnectionPool(
+                conninfo, kwargs=kwargs, min_size=1, max_size=8, open=True, name="accord-sql"
+            )
+
+    # ------------------------------------------------------------------ transactions
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Transaction]:
+        """A transaction: committed when the block ends, rolled back if it raises.
+        ``write=True`` on SQLite takes the write lock at the start (``BEGIN IMMEDIATE``), so
+        read-then-write blocks cannot deadlock against another writer."""
+        if self.dialect == "sqlite":
+            conn = self._sqlite_connection()
+            cursor = conn.cursor()
+            cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield _SqliteTransaction(cursor)
+            except BaseException:
+                conn.rollback()
+                raise
+            else:
+                conn.commit()
+            finally:
+                cursor.close()
+        else:
+            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+                yield _PostgresTransaction(cursor)
+
+    def _sqlite_connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            path = self.storage.env["SQLITE_DBNAME"]
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+            with self._lock:
+                self._sqlite_connections.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._sqlite_connections:
+                conn.close()
+            self._sqlite_connections.clear()
+        self._local = threading.local()
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    # ------------------------------------------------------------------------ helpers
+
+    def execute_script(self, statements: Sequence[str]) -> None:
+        """Run DDL statements (``CREATE ... IF NOT EXISTS``) in one transaction."""
+        with self.transaction() as tx:
+            for statement in statements:
+                tx.execute(statement)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self.transaction(write=False) as tx:
+            tx.execute(sql, params)
+            return tx.fetchall()
+
+
+__all__ = ["Row", "SqlDatabase", "Transaction"]
