@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ledger.application import Ledger
+from ledger.demo import record_demo
 from ledger.sql import SqlDatabase
 
 
@@ -33,9 +35,28 @@ def test_a_failed_transaction_leaves_nothing(database_url: str) -> None:
     db = SqlDatabase(database_url)
     try:
         db.execute_script(["CREATE TABLE IF NOT EXISTS u (k TEXT PRIMARY KEY)"])
-        with pytest.raises(RuntimeError), db.transaction() as tx:
-            tx.execute("INSERT INTO u (k) VALUES (?)", ("x",))
-            raise RuntimeError("crash between the rows and the tracking position")
+
+        def crash() -> None:
+            with db.transaction() as tx:
+                tx.execute("INSERT INTO u (k) VALUES (?)", ("x",))
+                raise RuntimeError("crash between the rows and the tracking position")
+
+        with pytest.raises(RuntimeError):
+            crash()
         assert db.query("SELECT COUNT(*) FROM u") == [(0,)]
     finally:
         db.close()
+
+
+def test_notifications_at_reads_the_events_by_position(ledger: Ledger) -> None:
+    from ledger.sql import notifications_at
+
+    record_demo(ledger)
+    every = ledger.recorder.select_notifications(start=1, limit=1000)
+    wanted = [every[3].id, every[0].id, every[-1].id]
+    db = SqlDatabase(ledger.storage)
+    try:
+        got = notifications_at(db, wanted, ledger.recorder.events_table_name)  # type: ignore[attr-defined]
+    finally:
+        db.close()
+    assert got == sorted((every[3], every[0], every[-1]), key=lambda n: n.id)
