@@ -1,0 +1,236 @@
+"""The agreed baseline: every expectation's current value with its provenance, and its history,
+so the baseline as recorded at any instant and the diff between two instants can be answered.
+
+Tables:
+
+* ``expectations`` — one row per expectation: kind, title, current ``value`` (JSON), state,
+  delivery state, who agreed, the event that set it and the last one that changed it, the change
+  request that last revised it;
+* ``expectation_history`` — one row per event that set, revised or withdrew a value (with its
+  position, recorded and occurred times, cause, change request, who agreed and why);
+* ``expectation_change_requests`` — change requests' titles and states, to explain revisions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from ledger.change_request import ChangeRequest
+from ledger.expectation import Expectation
+from projections.framework import Projection, Table, View, iso, on
+
+EXPECTATIONS = Table(
+    name="expectations",
+    columns={
+        "expectation_id": "TEXT NOT NULL",
+        "project_id": "TEXT NOT NULL",
+        "kind": "TEXT NOT NULL",
+        "title": "TEXT NOT NULL",
+        "value": "TEXT NOT NULL",
+        "state": "TEXT NOT NULL",
+        "delivery": "TEXT",
+        "agreed_by": "TEXT NOT NULL",
+        "set_position": "BIGINT NOT NULL",
+        "set_at": "TEXT NOT NULL",
+        "set_by": "TEXT NOT NULL",
+        "changed_position": "BIGINT NOT NULL",
+        "changed_at": "TEXT NOT NULL",
+        "change_request_id": "TEXT",
+        "revisions": "INTEGER NOT NULL",
+    },
+    key=("expectation_id",),
+    indexes=(("project_id", "set_position"),),
+)
+
+HISTORY = Table(
+    name="expectation_history",
+    columns={
+        "expectation_id": "TEXT NOT NULL",
+        "position": "BIGINT NOT NULL",
+        "project_id": "TEXT NOT NULL",
+        "event_type": "TEXT NOT NULL",
+        "kind": "TEXT NOT NULL",
+        "title": "TEXT NOT NULL",
+        "value": "TEXT",
+        "state": "TEXT NOT NULL",
+        "recorded_at": "TEXT NOT NULL",
+        "occurred_at": "TEXT NOT NULL",
+        "actor": "TEXT NOT NULL",
+        "attributed_to": "TEXT",
+        "agreed_by": "TEXT NOT NULL",
+        "cause": "TEXT",
+        "change_request_id": "TEXT",
+        "reason": "TEXT",
+    },
+    key=("expectation_id", "position"),
+    indexes=(("project_id", "position"),),
+)
+
+CHANGE_REQUESTS = Table(
+    name="expectation_change_requests",
+    columns={
+        "change_request_id": "TEXT NOT NULL",
+        "project_id": "TEXT NOT NULL",
+        "title": "TEXT NOT NULL",
+        "state": "TEXT NOT NULL",
+        "requested_by": "TEXT NOT NULL",
+        "decided_by": "TEXT",
+        "decided_at": "TEXT",
+    },
+    key=("change_request_id",),
+)
+
+
+def value_json(value: Any) -> str:
+    return orjson.dumps(value.model_dump(mode="json", exclude_none=True)).decode()
+
+
+def people(emails: tuple[str, ...]) -> str:
+    return orjson.dumps(list(emails)).decode()
+
+
+class ExpectationsProjection(Projection):
+    name = "expectations"
+    tables = (EXPECTATIONS, HISTORY, CHANGE_REQUESTS)
+
+    @on(Expectation.Set)
+    def _set(self, e: Any, view: View, position: int) -> None:
+        row = {
+            "expectation_id": str(e.originator_id),
+            "project_id": str(e.project_id),
+            "kind": e.kind.value,
+            "title": e.title,
+            "value": value_json(e.value),
+            "state": "active",
+            "delivery": None,
+            "agreed_by": people(e.agreed_by),
+            "set_position": position,
+            "set_at": iso(e.occurred_at),
+            "set_by": e.attributed_to or e.actor,
+            "changed_position": position,
+            "changed_at": iso(e.occurred_at),
+            "change_request_id": None,
+            "revisions": 0,
+        }
+        view.put(EXPECTATIONS, row)
+        self._history(view, e, position, row, cause="agreement", reason=None)
+
+    @on(Expectation.Revised)
+    def _revised(self, e: Any, view: View, position: int) -> None:
+        row = view.get(EXPECTATIONS, (str(e.originator_id),))
+        if row is None:
+            return
+        cr = str(e.change_request_id) if e.change_request_id else None
+        row.update(
+            value=value_json(e.value),
+            agreed_by=people(e.agreed_by),
+            changed_position=position,
+            changed_at=iso(e.occurred_at),
+            change_request_id=cr,
+            revisions=row["revisions"] + 1,
+        )
+        view.put(EXPECTATIONS, row)
+        self._history(view, e, position, row, cause=e.cause.value, reason=e.reason)
+
+    @on(Expectation.Withdrawn)
+    def _withdrawn(self, e: Any, view: View, position: int) -> None:
+        row = view.get(EXPECTATIONS, (str(e.originator_id),))
+        if row is None:
+            return
+        cr = str(e.change_request_id) if e.change_request_id else None
+        row.update(
+            state="withdrawn",
+            agreed_by=people(e.agreed_by),
+            changed_position=position,
+            changed_at=iso(e.occurred_at),
+            change_request_id=cr,
+        )
+        view.put(EXPECTATIONS, row)
+        self._history(view, e, position, row, cause=e.cause.value, reason=e.reason)
+
+    @on(Expectation.DeliverySubmitted, Expectation.DeliveryAccepted, Expectation.DeliveryRejected)
+    def _delivery(self, e: Any, view: View, position: int) -> None:
+        row = view.get(EXPECTATIONS, (str(e.originator_id),))
+        if row is None:
+            return
+        states = {
+            "DeliverySubmitted": "submitted",
+            "DeliveryAccepted": "accepted",
+            "DeliveryRejected": "rejected",
+        }
+        row["delivery"] = states[type(e).__name__]
+        view.put(EXPECTATIONS, row)
+
+    def _history(
+        self,
+        view: View,
+        e: Any,
+        position: int,
+        row: dict[str, Any],
+        *,
+        cause: str | None,
+        reason: str | None,
+    ) -> None:
+        view.put(
+            HISTORY,
+            {
+                "expectation_id": row["expectation_id"],
+                "position": position,
+                "project_id": row["project_id"],
+                "event_type": f"Expectation.{type(e).__name__}",
+                "kind": row["kind"],
+                "title": row["title"],
+                "value": row["value"] if row["state"] == "active" else None,
+                "state": row["state"],
+                "recorded_at": iso(e.timestamp),
+                "occurred_at": iso(e.occurred_at),
+                "actor": e.actor,
+                "attributed_to": e.attributed_to,
+                "agreed_by": row["agreed_by"],
+                "cause": cause,
+                "change_request_id": row["change_request_id"]
+                if cause == "change_request"
+                else None,
+                "reason": reason,
+            },
+        )
+
+    @on(ChangeRequest.Requested)
+    def _change_requested(self, e: Any, view: View, position: int) -> None:
+        view.put(
+            CHANGE_REQUESTS,
+            {
+                "change_request_id": str(e.originator_id),
+                "project_id": str(e.project_id),
+                "title": e.title,
+                "state": "requested",
+                "requested_by": e.requested_by,
+                "decided_by": None,
+                "decided_at": None,
+            },
+        )
+
+    @on(
+        ChangeRequest.ImpactAssessed,
+        ChangeRequest.Approved,
+        ChangeRequest.Rejected,
+        ChangeRequest.Withdrawn,
+        ChangeRequest.Implemented,
+    )
+    def _change_moved(self, e: Any, view: View, position: int) -> None:
+        row = view.get(CHANGE_REQUESTS, (str(e.originator_id),))
+        if row is None:
+            return
+        state = {
+            "ImpactAssessed": "assessed",
+            "Approved": "approved",
+            "Rejected": "rejected",
+            "Withdrawn": "withdrawn",
+            "Implemented": "implemented",
+        }[type(e).__name__]
+        row["state"] = state
+        if state in ("approved", "rejected"):
+            row.update(decided_by=e.attributed_to or e.actor, decided_at=iso(e.occurred_at))
+        view.put(CHANGE_REQUESTS, row)

@@ -1,0 +1,363 @@
+"""Projection machinery: tables, views, and the projection base class.
+
+A projection's logic is written once, as handlers that read and write rows through a
+:class:`View`. The same handlers run into two kinds of view:
+
+* :class:`SqlView` — tables in the ledger's own database (SQLite or PostgreSQL). The runner
+  feeds it a batch of events inside one transaction, together with the view's tracking position,
+  so a re-delivered event changes nothing and a crash loses nothing. Writes are buffered for the
+  batch and flushed with ``executemany``; reads see the buffer first.
+* :class:`MemoryView` — the same tables as dicts, fed with one project's events up to an
+  instant: "open items as of 3 March", replay.
+
+Queries (``projections/queries.py``) also take a view, so they too run on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Protocol
+
+from ledger.sql import Transaction
+
+RowDict = dict[str, Any]
+Handler = Callable[[Any, Any, Any, int], None]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A view table: columns with their SQL types, a primary key, and secondary indexes."""
+
+    name: str
+    columns: dict[str, str]
+    key: tuple[str, ...]
+    indexes: tuple[tuple[str, ...], ...] = ()
+
+    def physical(self, generation: int) -> str:
+        return f"pv_{self.name}_g{generation}"
+
+    def ddl(self, generation: int) -> list[str]:
+        name = self.physical(generation)
+        cols = ", ".join(f"{c} {t}" for c, t in self.columns.items())
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {name} ({cols}, PRIMARY KEY ({', '.join(self.key)}))"
+        ]
+        for i, index in enumerate(self.indexes):
+            statements.append(
+                f"CREATE INDEX IF NOT EXISTS {name}_i{i} ON {name} ({', '.join(index)})"
+            )
+        return statements
+
+    def key_of(self, row: RowDict) -> tuple[Any, ...]:
+        return tuple(row[k] for k in self.key)
+
+
+@dataclass(frozen=True)
+class Where:
+    """A selection: equality on some columns, plus optional bounds on one ordered column."""
+
+    eq: dict[str, Any] = field(default_factory=dict)
+    column: str | None = None
+    gt: Any = None
+    ge: Any = None
+    lt: Any = None
+    le: Any = None
+    isin: dict[str, Sequence[Any]] = field(default_factory=dict)
+
+    def matches(self, row: RowDict) -> bool:
+        for k, v in self.eq.items():
+            if row.get(k) != v:
+                return False
+        for k, values in self.isin.items():
+            if row.get(k) not in values:
+                return False
+        if self.column is not None:
+            value = row.get(self.column)
+            if value is None:
+                return False
+            if self.gt is not None and not value > self.gt:
+                return False
+            if self.ge is not None and not value >= self.ge:
+                return False
+            if self.lt is not None and not value < self.lt:
+                return False
+            if self.le is not None and not value <= self.le:
+                return False
+        return True
+
+    def sql(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        for k, v in self.eq.items():
+            if v is None:
+                clauses.append(f"{k} IS NULL")
+            else:
+                clauses.append(f"{k} = ?")
+                params.append(v)
+        for k, values in self.isin.items():
+            clauses.append(f"{k} IN ({','.join('?' * len(values))})" if values else "1 = 0")
+            params.extend(values)
+        if self.column is not None:
+            for op, bound in ((">", self.gt), (">=", self.ge), ("<", self.lt), ("<=", self.le)):
+                if bound is not None:
+                    clauses.append(f"{self.column} {op} ?")
+                    params.append(bound)
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+class View(Protocol):
+    """What handlers and queries use: rows by key, and selections."""
+
+    def get(self, table: Table, key: tuple[Any, ...]) -> RowDict | None: ...
+
+    def put(self, table: Table, row: RowDict) -> None: ...
+
+    def delete(self, table: Table, key: tuple[Any, ...]) -> None: ...
+
+    def select(
+        self,
+        table: Table,
+        where: Where,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+        descending: bool = False,
+    ) -> list[RowDict]: ...
+
+
+_DELETED: Any = object()
+
+
+class MemoryView:
+    """Tables as dicts: the in-memory view for as-of queries and replay."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[tuple[Any, ...], RowDict]] = {}
+
+    def _rows(self, table: Table) -> dict[tuple[Any, ...], RowDict]:
+        return self.tables.setdefault(table.name, {})
+
+    def get(self, table: Table, key: tuple[Any, ...]) -> RowDict | None:
+        row = self._rows(table).get(key)
+        return dict(row) if row is not None else None
+
+    def put(self, table: Table, row: RowDict) -> None:
+        full = {c: row.get(c) for c in table.columns}
+        self._rows(table)[table.key_of(full)] = full
+
+    def delete(self, table: Table, key: tuple[Any, ...]) -> None:
+        self._rows(table).pop(key, None)
+
+    def select(
+        self,
+        table: Table,
+        where: Where,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+        descending: bool = False,
+    ) -> list[RowDict]:
+        rows = [dict(r) for r in self._rows(table).values() if where.matches(r)]
+        if order_by:
+            rows.sort(key=lambda r: tuple(_sortable(r[c]) for c in order_by), reverse=descending)
+        return rows[:limit] if limit is not None else rows
+
+
+def _sortable(value: Any) -> tuple[int, Any]:
+    # SQL sorts NULL first; so do we.
+    return (0, "") if value is None else (1, value)
+
+
+class SqlView:
+    """One projection's tables in the database, at one generation.
+
+    Outside a batch, reads go straight to the database. Inside :meth:`batch`, writes are buffered
+    (the last write of a key wins) and flushed in one ``executemany`` per table at the end, in the
+    batch's transaction; reads consult the buffer first.
+    """
+
+    def __init__(self, tables: Sequence[Table], generation: int, tx_source: Any) -> None:
+        self.tables = {t.name: t for t in tables}
+        self.generation = generation
+        self._db = tx_source
+        self._tx: Transaction | None = None
+        self._buffer: dict[str, dict[tuple[Any, ...], RowDict]] = {}
+
+    # ---------------------------------------------------------------------- batches
+
+    def begin(self, tx: Transaction) -> None:
+        self._tx = tx
+        self._buffer = {}
+
+    def flush(self) -> None:
+        tx = self._tx
+        assert tx is not None
+        for name, rows in self._buffer.items():
+            table = self.tables[name]
+            physical = table.physical(self.generation)
+            upserts = [r for r in rows.values() if r is not _DELETED]
+            deletes = [k for k, r in rows.items() if r is _DELETED]
+            if deletes:
+                cond = " AND ".join(f"{k} = ?" for k in table.key)
+                tx.executemany(f"DELETE FROM {physical} WHERE {cond}", deletes)
+            if upserts:
+                tx.executemany(
+                    _upsert_sql(table, physical),
+                    [tuple(r.get(c) for c in table.columns) for r in upserts],
+                )
+        self._buffer = {}
+
+    def end(self) -> None:
+        self._tx = None
+        self._buffer = {}
+
+    # ------------------------------------------------------------------------ access
+
+    def get(self, table: Table, key: tuple[Any, ...]) -> RowDict | None:
+        buffered = self._buffer.get(table.name, {}).get(key)
+        if buffered is _DELETED:
+            return None
+        if buffered is not None:
+            return dict(buffered)
+        cond = " AND ".join(f"{k} = ?" for k in table.key)
+        sql = (
+            f"SELECT {', '.join(table.columns)} FROM {table.physical(self.generation)} WHERE {cond}"
+        )
+        rows = self._fetch(sql, list(key))
+        if not rows:
+            return None
+        return dict(zip(table.columns, rows[0], strict=True))
+
+    def put(self, table: Table, row: RowDict) -> None:
+        if self._tx is None:
+            raise RuntimeError("SqlView writes happen inside a runner batch")
+        full = {c: row.get(c) for c in table.columns}
+        self._buffer.setdefault(table.name, {})[table.key_of(full)] = full
+
+    def delete(self, table: Table, key: tuple[Any, ...]) -> None:
+        if self._tx is None:
+            raise RuntimeError("SqlView writes happen inside a runner batch")
+        self._buffer.setdefault(table.name, {})[key] = _DELETED
+
+    def select(
+        self,
+        table: Table,
+        where: Where,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+        descending: bool = False,
+    ) -> list[RowDict]:
+        if self._buffer.get(table.name):
+            # Inside a batch with pending writes to this table: flush first so SQL sees them.
+            self.flush()
+        clause, params = where.sql()
+        sql = f"SELECT {', '.join(table.columns)} FROM {table.physical(self.generation)}{clause}"
+        if order_by:
+            direction = " DESC" if descending else ""
+            sql += " ORDER BY " + ", ".join(f"{c}{direction}" for c in order_by)
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [dict(zip(table.columns, r, strict=True)) for r in self._fetch(sql, params)]
+
+    def _fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        if self._tx is not None:
+            self._tx.execute(sql, params)
+            return self._tx.fetchall()
+        rows: list[tuple[Any, ...]] = self._db.query(sql, params)
+        return rows
+
+
+def _upsert_sql(table: Table, physical: str) -> str:
+    cols = list(table.columns)
+    updates = [c for c in cols if c not in table.key]
+    sql = (
+        f"INSERT INTO {physical} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+        f"ON CONFLICT ({', '.join(table.key)}) "
+    )
+    if updates:
+        return sql + "DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in updates)
+    return sql + "DO NOTHING"
+
+
+# ------------------------------------------------------------------------------ projection
+
+
+def on(*event_classes: type) -> Callable[[Handler], Handler]:
+    """Mark a projection method as the handler of ``event_classes``."""
+
+    def mark(method: Handler) -> Handler:
+        method.__dict__.setdefault("_handles", []).extend(event_classes)
+        return method
+
+    return mark
+
+
+class Projection:
+    """Base of the projections: a name, its tables, and handlers marked with :func:`on`.
+
+    Dispatch is a dict lookup on the event's class; one handler may serve several classes and
+    one class may have several handlers (run in declaration order). :meth:`fallback` sees the
+    events no handler claims.
+    """
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[Table, ...]]
+    handlers: ClassVar[dict[type, tuple[Handler, ...]]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        handlers: dict[type, list[Handler]] = {}
+        seen: set[str] = set()
+        for klass in cls.__mro__:  # most derived first: an override hides its base method
+            for attr, value in vars(klass).items():
+                if attr in seen:
+                    continue
+                seen.add(attr)
+                for event_class in getattr(value, "_handles", ()):
+                    handlers.setdefault(event_class, []).append(value)
+        cls.handlers = {k: tuple(v) for k, v in handlers.items()}
+
+    def handle(self, view: View, event: Any, position: int) -> None:
+        handlers = self.handlers.get(type(event))
+        if handlers is None:
+            self.fallback(view, event, position)
+            return
+        for handler in handlers:
+            handler(self, event, view, position)
+
+    def fallback(self, view: View, event: Any, position: int) -> None:
+        """Events without a handler: ignored unless a projection says otherwise."""
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Times are stored as ISO 8601 strings in UTC with microseconds, so they sort as text on
+    both backends."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+__all__ = [
+    "MemoryView",
+    "Projection",
+    "RowDict",
+    "SqlView",
+    "Table",
+    "View",
+    "Where",
+    "chunks",
+    "iso",
+    "on",
+    "parse_iso",
+]

@@ -1,0 +1,171 @@
+"""Facts for the metrics: when acknowledgements were asked and given, when issues were raised
+and first answered by the other side, when emails were answered.
+
+Tables ``metric_acks``, ``metric_issues``, ``metric_messages``. Commitments kept on time come from
+the commitments view and cadence adherence from the open-items view's cadence tables; the
+query (``projections.queries.metrics``) combines them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.acknowledgement import AcknowledgementRequest
+from ledger.interaction import Interaction
+from ledger.issue import Issue
+from projections.framework import Table, View, iso, on
+from projections.members import MemberTracking, members_table
+
+ACKS = Table(
+    name="metric_acks",
+    columns={
+        "request_id": "TEXT NOT NULL",
+        "project_id": "TEXT NOT NULL",
+        "person": "TEXT NOT NULL",
+        "party": "TEXT",
+        "subject_kind": "TEXT NOT NULL",
+        "requested_at": "TEXT NOT NULL",
+        "due_at": "TEXT",
+        "answered_at": "TEXT",
+        "outcome": "TEXT",
+    },
+    key=("request_id",),
+    indexes=(("project_id",),),
+)
+
+ISSUES = Table(
+    name="metric_issues",
+    columns={
+        "issue_id": "TEXT NOT NULL",
+        "project_id": "TEXT NOT NULL",
+        "kind": "TEXT NOT NULL",
+        "raiser_party": "TEXT NOT NULL",
+        "raised_at": "TEXT NOT NULL",
+        "first_response_at": "TEXT",
+        "responder_party": "TEXT",
+        "resolved_at": "TEXT",
+    },
+    key=("issue_id",),
+    indexes=(("project_id",),),
+)
+
+MESSAGES = Table(
+    name="metric_messages",
+    columns={
+        "interaction_id": "TEXT NOT NULL",
+        "project_id": "TEXT NOT NULL",
+        "sender": "TEXT NOT NULL",
+        "sender_party": "TEXT",
+        "occurred_at": "TEXT NOT NULL",
+        "in_reply_to": "TEXT",
+        "first_reply_at": "TEXT",
+        "replier_party": "TEXT",
+        "retracted": "INTEGER NOT NULL",
+    },
+    key=("interaction_id",),
+    indexes=(("project_id",),),
+)
+
+
+class MetricsProjection(MemberTracking):
+    name = "metrics"
+    members = members_table("metric")
+    tables = (ACKS, ISSUES, MESSAGES, members)
+
+    @on(AcknowledgementRequest.Requested)
+    def _requested(self, e: Any, view: View, position: int) -> None:
+        view.put(
+            ACKS,
+            {
+                "request_id": str(e.originator_id),
+                "project_id": str(e.project_id),
+                "person": e.person,
+                "party": self.party_of(view, e.project_id, e.person),
+                "subject_kind": e.subject_kind.value,
+                "requested_at": iso(e.occurred_at),
+                "due_at": iso(e.due_at),
+                "answered_at": None,
+                "outcome": None,
+            },
+        )
+
+    @on(
+        AcknowledgementRequest.Acknowledged,
+        AcknowledgementRequest.Disputed,
+        AcknowledgementRequest.Withdrawn,
+    )
+    def _answered(self, e: Any, view: View, position: int) -> None:
+        row = view.get(ACKS, (str(e.originator_id),))
+        if row is not None:
+            outcome = type(e).__name__.lower()
+            row.update(outcome=outcome, answered_at=iso(e.occurred_at))
+            view.put(ACKS, row)
+
+    @on(Issue.Raised)
+    def _raised(self, e: Any, view: View, position: int) -> None:
+        view.put(
+            ISSUES,
+            {
+                "issue_id": str(e.originator_id),
+                "project_id": str(e.project_id),
+                "kind": e.kind.value,
+                "raiser_party": e.raiser_party.value,
+                "raised_at": iso(e.occurred_at),
+                "first_response_at": None,
+                "responder_party": None,
+                "resolved_at": None,
+            },
+        )
+
+    @on(Issue.ResponseGiven, Issue.SolutionOptionsProposed)
+    def _responded(self, e: Any, view: View, position: int) -> None:
+        row = view.get(ISSUES, (str(e.originator_id),))
+        if row is None or row["first_response_at"] is not None:
+            return
+        party = self.party_of(view, e.project_id, e.attributed_to or e.actor)
+        if party is not None and party != row["raiser_party"]:
+            row.update(first_response_at=iso(e.occurred_at), responder_party=party)
+            view.put(ISSUES, row)
+
+    @on(Issue.Resolved)
+    def _resolved(self, e: Any, view: View, position: int) -> None:
+        row = view.get(ISSUES, (str(e.originator_id),))
+        if row is not None and row["resolved_at"] is None:
+            row["resolved_at"] = iso(e.occurred_at)
+            view.put(ISSUES, row)
+
+    @on(Interaction.Recorded)
+    def _message(self, e: Any, view: View, position: int) -> None:
+        sender_party = self.party_of(view, e.project_id, e.from_address)
+        view.put(
+            MESSAGES,
+            {
+                "interaction_id": str(e.originator_id),
+                "project_id": str(e.project_id),
+                "sender": e.from_address,
+                "sender_party": sender_party,
+                "occurred_at": iso(e.occurred_at),
+                "in_reply_to": str(e.in_reply_to) if e.in_reply_to else None,
+                "first_reply_at": None,
+                "replier_party": None,
+                "retracted": 0,
+            },
+        )
+        if e.in_reply_to is None:
+            return
+        parent = view.get(MESSAGES, (str(e.in_reply_to),))
+        if (
+            parent is not None
+            and parent["first_reply_at"] is None
+            and sender_party is not None
+            and sender_party != parent["sender_party"]
+        ):
+            parent.update(first_reply_at=iso(e.occurred_at), replier_party=sender_party)
+            view.put(MESSAGES, parent)
+
+    @on(Interaction.Retracted)
+    def _retracted(self, e: Any, view: View, position: int) -> None:
+        row = view.get(MESSAGES, (str(e.originator_id),))
+        if row is not None:
+            row["retracted"] = 1
+            view.put(MESSAGES, row)

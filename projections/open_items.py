@@ -1,0 +1,421 @@
+"""What is open, and whose move it is.
+
+Table ``open_items``: one row per open item — a commitment not yet kept (or kept and awaiting
+acceptance), a change request awaiting assessment or decision, an acknowledgement not yet given,
+an unanswered question, an unresolved problem (or complaint, feedback, suggestion), an open risk.
+Each row says who has the ball (``ball_party`` and, when one person, ``ball_person``), since when
+the item is open and when it is due. Rows are deleted when the item closes. Age and "overdue" are
+never stored: the queries compute them against a given ``now``.
+
+Tables ``open_cadences`` and ``open_cadence_reports`` hold the communication plan's cadences and
+the reports issued, so the query can name each missed report (no weekly report this week).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from ledger.acknowledgement import AcknowledgementRequest
+from ledger.change_request import ChangeRequest
+from ledger.commitment import Commitment
+from ledger.decision import Decision
+from ledger.expectation import Expectation
+from ledger.issue import Issue
+from ledger.meeting import Meeting
+from ledger.project import Project
+from ledger.risk import Risk
+from ledger.status_report import StatusReport
+from projections.framework import Table, View, Where, iso, on
+from projections.members import MemberTracking, members_table
+from projections.narrative import subject_title
+
+OPEN_ITEMS = Table(
+    name="open_items",
+    columns={
+        "item_id": "TEXT NOT NULL",
+        "project_id": "TEXT NOT NULL",
+        "kind": "TEXT NOT NULL",
+        "title": "TEXT NOT NULL",
+        "state": "TEXT NOT NULL",
+        "opened_at": "TEXT NOT NULL",
+        "opened_position": "BIGINT NOT NULL",
+        "due_at": "TEXT",
+        "ball_party": "TEXT",
+        "ball_person": "TEXT",
+        "person_a": "TEXT",
+        "person_b": "TEXT",
+        "party_a": "TEXT",
+        "last_event_at": "TEXT NOT NULL",
+        "last_position": "BIGINT NOT NULL",
+    },
+    key=("item_id",),
+    indexes=(("project_id", "opened_position"),),
+)
+
+CADENCES = Table(
+    name="open_cadences",
+    columns={
+        "project_id": "TEXT NOT NULL",
+        "kind": "TEXT NOT NULL",
+        "every": "TEXT NOT NULL",
+        "owner": "TEXT NOT NULL",
+        "starts_on": "TEXT",
+        "set_at": "TEXT NOT NULL",
+    },
+    key=("project_id", "kind"),
+)
+
+CADENCE_REPORTS = Table(
+    name="open_cadence_reports",
+    columns={
+        "project_id": "TEXT NOT NULL",
+        "report_id": "TEXT NOT NULL",
+        "kind": "TEXT NOT NULL",
+        "issued_at": "TEXT NOT NULL",
+        "period_start": "TEXT NOT NULL",
+        "period_end": "TEXT NOT NULL",
+    },
+    key=("project_id", "report_id"),
+)
+
+# Confirmed issues leave the table; what a reopening needs to bring them back is kept here.
+REOPENABLE = Table(
+    name="open_reopenable",
+    columns={"item_id": "TEXT NOT NULL", "data": "TEXT NOT NULL"},
+    key=("item_id",),
+)
+
+# What acknowledgement requests name: the titles of the things one may be asked to acknowledge.
+SUBJECTS = Table(
+    name="open_subjects",
+    columns={"subject_id": "TEXT NOT NULL", "title": "TEXT NOT NULL"},
+    key=("subject_id",),
+)
+
+OTHER_PARTY = {"team": "client", "client": "team"}
+
+
+class OpenItemsProjection(MemberTracking):
+    name = "open_items"
+    members = members_table("open")
+    tables = (OPEN_ITEMS, CADENCES, CADENCE_REPORTS, REOPENABLE, SUBJECTS, members)
+
+    # ------------------------------------------------------------------- helpers
+
+    def _open(self, view: View, e: Any, position: int, **fields: Any) -> None:
+        row = {
+            "item_id": str(e.originator_id),
+            "project_id": str(e.project_id),
+            "opened_at": iso(e.occurred_at),
+            "opened_position": position,
+            "due_at": None,
+            "ball_person": None,
+            "person_a": None,
+            "person_b": None,
+            "party_a": None,
+            "last_event_at": iso(e.occurred_at),
+            "last_position": position,
+        }
+        row.update(fields)
+        view.put(OPEN_ITEMS, row)
+
+    def _move(self, view: View, e: Any, position: int, **changes: Any) -> dict[str, Any] | None:
+        row = view.get(OPEN_ITEMS, (str(e.originator_id),))
+        if row is None:
+            return None
+        row.update(changes, last_event_at=iso(e.occurred_at), last_position=position)
+        view.put(OPEN_ITEMS, row)
+        return row
+
+    def _close(self, view: View, e: Any, position: int) -> None:
+        view.delete(OPEN_ITEMS, (str(e.originator_id),))
+
+    def _party(self, view: View, e: Any, email: str | None) -> str | None:
+        return self.party_of(view, e.project_id, email)
+
+    # --------------------------------------------------------------- commitments
+
+    @on(Commitment.Made)
+    def _commitment_made(self, e: Any, view: View, position: int) -> None:
+        view.put(SUBJECTS, {"subject_id": str(e.originator_id), "title": e.statement})
+        self._open(
+            view,
+            e,
+            position,
+            kind="commitment",
+            title=e.statement,
+            state="open",
+            due_at=iso(e.due_at),
+            ball_party=self._party(view, e, e.promisor),
+            ball_person=e.promisor,
+            person_a=e.promisor,
+            person_b=e.promisee,
+        )
+
+    def _ball_to(self, view: View, e: Any, position: int, who: str, state: str) -> None:
+        self._move(
+            view, e, position, state=state, ball_person=who, ball_party=self._party(view, e, who)
+        )
+
+    @on(Commitment.RenegotiationProposed)
+    def _renegotiation_proposed(self, e: Any, view: View, position: int) -> None:
+        row = view.get(OPEN_ITEMS, (str(e.originator_id),))
+        if row is not None:
+            proposer = e.proposal.proposed_by
+            other = row["person_b"] if proposer == row["person_a"] else row["person_a"]
+            self._ball_to(view, e, position, other, "renegotiation_proposed")
+
+    @on(Commitment.Renegotiated, Commitment.RenegotiationDeclined)
+    def _renegotiation_answered(self, e: Any, view: View, position: int) -> None:
+        row = view.get(OPEN_ITEMS, (str(e.originator_id),))
+        if row is None:
+            return
+        changes: dict[str, Any] = {}
+        if isinstance(e, Commitment.Renegotiated):
+            changes = {"due_at": iso(e.due_at), "title": e.statement}
+        self._move(
+            view,
+            e,
+            position,
+            state="open",
+            ball_person=row["person_a"],
+            ball_party=self._party(view, e, row["person_a"]),
+            **changes,
+        )
+
+    @on(Commitment.Fulfilled)
+    def _fulfilled(self, e: Any, view: View, position: int) -> None:
+        row = view.get(OPEN_ITEMS, (str(e.originator_id),))
+        if row is not None:
+            self._ball_to(view, e, position, row["person_b"], "fulfilled_awaiting_acceptance")
+
+    @on(Commitment.FulfilmentDisputed)
+    def _fulfilment_disputed(self, e: Any, view: View, position: int) -> None:
+        row = view.get(OPEN_ITEMS, (str(e.originator_id),))
+        if row is not None:
+            self._ball_to(view, e, position, row["person_a"], "fulfilment_disputed")
+
+    @on(Commitment.FulfilmentAccepted, Commitment.Withdrawn, Commitment.Released)
+    def _commitment_closed(self, e: Any, view: View, position: int) -> None:
+        self._close(view, e, position)
+
+    # ----------------------------------------------------------- change requests
+
+    @on(ChangeRequest.Requested)
+    def _change_requested(self, e: Any, view: View, position: int) -> None:
+        view.put(SUBJECTS, {"subject_id": str(e.originator_id), "title": e.title})
+        self._open(
+            view,
+            e,
+            position,
+            kind="change_request",
+            title=e.title,
+            state="awaiting_assessment",
+            ball_party="team",
+            person_a=e.requested_by,
+            party_a=e.requesting_party.value,
+        )
+
+    @on(ChangeRequest.ImpactAssessed)
+    def _assessed(self, e: Any, view: View, position: int) -> None:
+        self._move(
+            view, e, position, state="awaiting_decision", ball_party="client", ball_person=None
+        )
+
+    @on(ChangeRequest.Approved, ChangeRequest.Rejected, ChangeRequest.Withdrawn)
+    def _change_decided(self, e: Any, view: View, position: int) -> None:
+        self._close(view, e, position)
+
+    # ----------------------------------------------------------- acknowledgements
+
+    @on(Meeting.Held, StatusReport.Issued, Expectation.Set, Decision.Recorded)
+    def _subject(self, e: Any, view: View, position: int) -> None:
+        title = subject_title(e)
+        if title:
+            view.put(SUBJECTS, {"subject_id": str(e.originator_id), "title": title})
+
+    @on(AcknowledgementRequest.Requested)
+    def _ack_requested(self, e: Any, view: View, position: int) -> None:
+        subject = view.get(SUBJECTS, (str(e.subject_id),))
+        kind = e.subject_kind.value.replace("_", " ")
+        what = f"{kind} “{subject['title']}”" if subject else kind
+        self._open(
+            view,
+            e,
+            position,
+            kind="acknowledgement",
+            title=f"Acknowledge the {what} (version {e.subject_version})",
+            state="awaiting_acknowledgement",
+            due_at=iso(e.due_at),
+            ball_person=e.person,
+            ball_party=self._party(view, e, e.person),
+            person_a=e.attributed_to or e.actor,
+            person_b=e.person,
+        )
+
+    @on(
+        AcknowledgementRequest.Acknowledged,
+        AcknowledgementRequest.Disputed,
+        AcknowledgementRequest.Withdrawn,
+    )
+    def _ack_answered(self, e: Any, view: View, position: int) -> None:
+        self._close(view, e, position)
+
+    # -------------------------------------------------------------------- issues
+
+    @on(Issue.Raised)
+    def _issue_raised(self, e: Any, view: View, position: int) -> None:
+        raiser_party = e.raiser_party.value
+        self._open(
+            view,
+            e,
+            position,
+            kind=e.kind.value,
+            title=e.title,
+            state="unanswered" if e.kind.value == "question" else "open",
+            ball_party=OTHER_PARTY.get(raiser_party, "team"),
+            person_a=e.raised_by,
+            party_a=raiser_party,
+        )
+
+    @on(Issue.ResponseGiven)
+    def _issue_answered(self, e: Any, view: View, position: int) -> None:
+        row = view.get(OPEN_ITEMS, (str(e.originator_id),))
+        if row is None:
+            return
+        answered_by_other_side = e.party.value != row["party_a"]
+        if row["kind"] == "question" and answered_by_other_side:
+            self._close(view, e, position)
+        elif row["state"] == "open" and answered_by_other_side:
+            self._move(view, e, position, state="acknowledged")
+
+    @on(Issue.SolutionOptionsProposed)
+    def _options(self, e: Any, view: View, position: int) -> None:
+        self._move(
+            view, e, position, state="awaiting_choice", ball_party="client", ball_person=None
+        )
+
+    @on(Issue.SolutionChosen, Issue.ProgressReported, Issue.ResolutionDisputed, Issue.Reopened)
+    def _in_progress(self, e: Any, view: View, position: int) -> None:
+        row = view.get(OPEN_ITEMS, (str(e.originator_id),))
+        if row is None and isinstance(e, Issue.Reopened):
+            subject = self._reopened_issue(view, e)
+            if subject is not None:
+                self._open(view, e, position, state="in_progress", **subject)
+            return
+        if row is not None:
+            self._move(
+                view,
+                e,
+                position,
+                state="in_progress",
+                ball_party=OTHER_PARTY.get(row["party_a"] or "", "team"),
+                ball_person=None,
+            )
+
+    @on(Issue.Resolved)
+    def _resolved(self, e: Any, view: View, position: int) -> None:
+        row = view.get(OPEN_ITEMS, (str(e.originator_id),))
+        if row is not None:
+            self._move(
+                view,
+                e,
+                position,
+                state="resolved_awaiting_confirmation",
+                ball_party=row["party_a"],
+                ball_person=row["person_a"],
+            )
+
+    @on(Issue.ResolutionConfirmed)
+    def _confirmed(self, e: Any, view: View, position: int) -> None:
+        row = view.get(OPEN_ITEMS, (str(e.originator_id),))
+        if row is not None:
+            # Keep what a reopening needs, then close.
+            view.put(
+                REOPENABLE,
+                {
+                    "item_id": row["item_id"],
+                    "data": orjson.dumps(
+                        {k: row[k] for k in ("kind", "title", "person_a", "party_a")}
+                    ).decode(),
+                },
+            )
+        self._close(view, e, position)
+
+    def _reopened_issue(self, view: View, e: Any) -> dict[str, Any] | None:
+        saved = view.get(REOPENABLE, (str(e.originator_id),))
+        if saved is None:
+            return None
+        data: dict[str, Any] = orjson.loads(saved["data"])
+        data["ball_party"] = OTHER_PARTY.get(data["party_a"] or "", "team")
+        return data
+
+    # ---------------------------------------------------------------------- risks
+
+    @on(Risk.Identified)
+    def _risk(self, e: Any, view: View, position: int) -> None:
+        self._open(
+            view,
+            e,
+            position,
+            kind="risk",
+            title=e.description,
+            state="open",
+            ball_person=e.owner,
+            ball_party=self._party(view, e, e.owner),
+            person_a=e.owner,
+        )
+
+    @on(Risk.ResponsePlanned)
+    def _risk_planned(self, e: Any, view: View, position: int) -> None:
+        self._ball_to(view, e, position, e.owner, "response_planned")
+
+    @on(Risk.Materialised, Risk.Closed)
+    def _risk_closed(self, e: Any, view: View, position: int) -> None:
+        self._close(view, e, position)
+
+    # ------------------------------------------------------------------- cadence
+
+    @on(Project.CommunicationPlanSet)
+    def _plan(self, e: Any, view: View, position: int) -> None:
+        project_id = str(e.project_id)
+        kinds = {c.kind for c in e.cadences}
+        for row in view.select(CADENCES, Where(eq={"project_id": project_id})):
+            if row["kind"] not in kinds:
+                view.delete(CADENCES, (project_id, row["kind"]))
+        for c in e.cadences:
+            view.put(
+                CADENCES,
+                {
+                    "project_id": project_id,
+                    "kind": c.kind,
+                    "every": c.every,
+                    "owner": c.owner,
+                    "starts_on": c.starts_on.isoformat() if c.starts_on else None,
+                    "set_at": iso(e.occurred_at),
+                },
+            )
+
+    @on(StatusReport.Issued)
+    def _report(self, e: Any, view: View, position: int) -> None:
+        view.put(
+            CADENCE_REPORTS,
+            {
+                "project_id": str(e.project_id),
+                "report_id": str(e.originator_id),
+                "kind": e.cadence_kind,
+                "issued_at": iso(e.occurred_at),
+                "period_start": e.period_start.isoformat(),
+                "period_end": e.period_end.isoformat(),
+            },
+        )
+
+    @on(Project.Closed)
+    def _project_closed(self, e: Any, view: View, position: int) -> None:
+        project_id = str(e.project_id)
+        for row in view.select(OPEN_ITEMS, Where(eq={"project_id": project_id})):
+            view.delete(OPEN_ITEMS, (row["item_id"],))
+        for row in view.select(CADENCES, Where(eq={"project_id": project_id})):
+            view.delete(CADENCES, (project_id, row["kind"]))

@@ -1,0 +1,321 @@
+"""The catch-up runner: feeds the ledger's events, in position order, to every projection's SQL
+view, exactly once.
+
+Each view has a row in ``projection_tracking`` per generation: ``(view, generation, position,
+active)``. A batch of events is applied to a view in ONE transaction that first moves the view's
+tracking position with a compare-and-set (``UPDATE ... WHERE position = <expected>``), then writes
+the rows. If another runner moved it first, the update touches no row and the transaction is
+rolled back: a re-delivered event changes nothing, and a crash between events loses nothing
+(the whole batch rolls back and is applied again). Several runners (processes, machines) may run
+at once against one PostgreSQL database.
+
+The same works on both backends because it polls: SQLite has no subscriptions. Reading, decoding
+and dispatch happen once per batch for all views.
+
+Rebuild (``rebuild(name)``) fills a new generation of the view's tables from position zero while
+the live generation keeps serving and keeps up; when the new one has caught up, one transaction
+makes it the active one. The previous generation is kept until the next rebuild (a query that was
+reading it finishes), older ones are dropped.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.application import Ledger
+from ledger.sql import SqlDatabase
+from projections.audit import AuditProjection
+from projections.commitments import CommitmentsProjection
+from projections.expectations import ExpectationsProjection
+from projections.framework import Projection, SqlView
+from projections.metrics import MetricsProjection
+from projections.open_items import OpenItemsProjection
+
+ALL_PROJECTIONS: tuple[type[Projection], ...] = (
+    AuditProjection,
+    CommitmentsProjection,
+    ExpectationsProjection,
+    OpenItemsProjection,
+    MetricsProjection,
+)
+
+TRACKING_DDL = (
+    "CREATE TABLE IF NOT EXISTS projection_tracking ("
+    "view TEXT NOT NULL, generation BIGINT NOT NULL, position BIGINT NOT NULL, "
+    "active INTEGER NOT NULL, PRIMARY KEY (view, generation))"
+)
+
+
+class UnknownViewError(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class ViewStatus:
+    name: str
+    generation: int
+    position: int
+    head: int
+    rebuilding_generation: int | None
+    rebuilding_position: int | None
+
+    @property
+    def lag(self) -> int:
+        return max(0, self.head - self.position)
+
+
+Progress = Callable[[int, int], None]  # (position reached, head)
+
+
+class ProjectionRunner:
+    """Keeps the SQL views of ``ledger`` up to date (see the module docstring)."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        *,
+        db: SqlDatabase | None = None,
+        projections: Sequence[type[Projection]] = ALL_PROJECTIONS,
+        batch_size: int = 2000,
+    ) -> None:
+        self.ledger = ledger
+        self.db = db or SqlDatabase(ledger.storage)
+        self._owns_db = db is None
+        self.projections = {p.name: p() for p in projections}
+        self.batch_size = batch_size
+        self._caught_up = threading.Condition()
+        self._stop = threading.Event()
+        self.setup()
+
+    # ------------------------------------------------------------------------ set-up
+
+    def setup(self) -> None:
+        """Create the tracking table, and generation 1 of every view that has none."""
+        self.db.execute_script([TRACKING_DDL])
+        for name, projection in self.projections.items():
+            with self.db.transaction() as tx:
+                tx.execute("SELECT COUNT(*) FROM projection_tracking WHERE view = ?", (name,))
+                row = tx.fetchone()
+                if row is not None and row[0] == 0:
+                    tx.execute(
+                        "INSERT INTO projection_tracking (view, generation, position, active) "
+                        "VALUES (?, 1, 0, 1) ON CONFLICT (view, generation) DO NOTHING",
+                        (name,),
+                    )
+            self._create_tables(projection, self.active_generation(name))
+
+    def _create_tables(self, projection: Projection, generation: int) -> None:
+        self.db.execute_script([s for t in projection.tables for s in t.ddl(generation)])
+
+    def close(self) -> None:
+        self.stop()
+        if self._owns_db:
+            self.db.close()
+
+    # --------------------------------------------------------------------- tracking
+
+    def _generations(self, name: str) -> list[tuple[int, int, int]]:
+        rows = self.db.query(
+            "SELECT generation, position, active FROM projection_tracking WHERE view = ? "
+            "ORDER BY generation",
+            (name,),
+        )
+        return [(int(g), int(p), int(a)) for g, p, a in rows]
+
+    def active_generation(self, name: str) -> int:
+        for generation, _, active in self._generations(self._known(name)):
+            if active:
+                return generation
+        raise UnknownViewError(name)
+
+    def view(self, name: str) -> SqlView:
+        """The active SQL view of ``name``, for queries."""
+        projection = self.projections[self._known(name)]
+        return SqlView(projection.tables, self.active_generation(name), self.db)
+
+    def _known(self, name: str) -> str:
+        if name not in self.projections:
+            known = ", ".join(self.projections)
+            raise UnknownViewError(f"no view named {name!r} (views: {known})")
+        return name
+
+    def head(self) -> int:
+        return self.ledger.recorder.max_notification_id() or 0
+
+    def status(self) -> list[ViewStatus]:
+        head = self.head()
+        statuses = []
+        for name in self.projections:
+            generations = self._generations(name)
+            active = next((g, p) for g, p, a in generations if a)
+            building = [(g, p) for g, p, a in generations if not a and g > active[0]]
+            statuses.append(
+                ViewStatus(
+                    name=name,
+                    generation=active[0],
+                    position=active[1],
+                    head=head,
+                    rebuilding_generation=building[-1][0] if building else None,
+                    rebuilding_position=building[-1][1] if building else None,
+                )
+            )
+        return statuses
+
+    # -------------------------------------------------------------------- catching up
+
+    def run_once(self) -> int:
+        """Apply the next batch to every active view that is behind (a rebuild feeds its own
+        generation). Returns the number of events read (0 when all are caught up)."""
+        rows = self.db.query(
+            "SELECT view, generation, position FROM projection_tracking WHERE active = 1", ()
+        )
+        targets = [(str(v), int(g), int(p)) for v, g, p in rows if v in self.projections]
+        if not targets:
+            return 0
+        start = min(position for _, _, position in targets)
+        notifications = self.ledger.recorder.select_notifications(
+            start=start, limit=self.batch_size, inclusive_of_start=False
+        )
+        if not notifications:
+            self._notify_caught_up()
+            return 0
+        events = [(n.id, self.ledger.mapper.to_domain_event(n)) for n in notifications]
+        for name, generation, position in targets:
+            todo = [(p, e) for p, e in events if p > position]
+            if todo:
+                self._apply(name, generation, position, todo)
+        self._notify_caught_up()
+        return len(notifications)
+
+    def _apply(
+        self, name: str, generation: int, expected: int, events: Sequence[tuple[int, Any]]
+    ) -> bool:
+        """Apply ``events`` to one generation of one view, exactly once. False if another
+        runner got there first (nothing written)."""
+        projection = self.projections[name]
+        view = SqlView(projection.tables, generation, self.db)
+        last = events[-1][0]
+        with self.db.transaction() as tx:
+            tx.execute(
+                "UPDATE projection_tracking SET position = ? "
+                "WHERE view = ? AND generation = ? AND position = ?",
+                (last, name, generation, expected),
+            )
+            if tx.rowcount != 1:
+                return False
+            view.begin(tx)
+            try:
+                for position, event in events:
+                    projection.handle(view, event, position)
+                view.flush()
+            finally:
+                view.end()
+        return True
+
+    def catch_up(self, progress: Progress | None = None) -> int:
+        """Run batches until every view has reached the head; returns events read."""
+        total = 0
+        while True:
+            n = self.run_once()
+            total += n
+            if progress is not None:
+                progress(min(s.position for s in self.status()), self.head())
+            if n == 0:
+                return total
+
+    def run_forever(self, poll_interval: float = 0.2) -> None:
+        """Catch up, then poll for new events until :meth:`stop`."""
+        self._stop.clear()
+        while not self._stop.is_set():
+            if self.run_once() == 0:
+                self._stop.wait(poll_interval)
+
+    def start_in_background(self, poll_interval: float = 0.2) -> threading.Thread:
+        thread = threading.Thread(
+            target=self.run_forever, args=(poll_interval,), name="accord-projections", daemon=True
+        )
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    # ---------------------------------------------------------------- read-your-writes
+
+    def position(self, names: Sequence[str] | None = None) -> int:
+        """The position every one of ``names`` (default: all views) has reached."""
+        wanted = names or list(self.projections)
+        rows = self.db.query("SELECT view, position FROM projection_tracking WHERE active = 1", ())
+        reached = {str(v): int(p) for v, p in rows}
+        return min(reached.get(self._known(n), 0) for n in wanted)
+
+    def wait_for(
+        self, position: int, timeout: float = 5.0, names: Sequence[str] | None = None
+    ) -> bool:
+        """Block until the views have applied ``position`` (a command's ``Recorded.position``)
+        or ``timeout`` seconds pass; True if reached. Works across processes (it polls)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.position(names) >= position:
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            with self._caught_up:
+                self._caught_up.wait(min(remaining, 0.05))
+
+    def _notify_caught_up(self) -> None:
+        with self._caught_up:
+            self._caught_up.notify_all()
+
+    # ------------------------------------------------------------------------ rebuild
+
+    def rebuild(self, name: str, progress: Progress | None = None) -> int:
+        """Rebuild ``name`` from position zero into a new generation, then switch to it.
+        The live view serves until the switch. Returns the new generation."""
+        projection = self.projections[self._known(name)]
+        generations = self._generations(name)
+        new = max(g for g, _, _ in generations) + 1
+        self._create_tables(projection, new)
+        with self.db.transaction() as tx:
+            tx.execute(
+                "INSERT INTO projection_tracking (view, generation, position, active) "
+                "VALUES (?, ?, 0, 0)",
+                (name, new),
+            )
+        position = 0
+        while True:
+            notifications = self.ledger.recorder.select_notifications(
+                start=position, limit=self.batch_size, inclusive_of_start=False
+            )
+            if not notifications:
+                break
+            events = [(n.id, self.ledger.mapper.to_domain_event(n)) for n in notifications]
+            if not self._apply(name, new, position, events):
+                position = next(p for g, p, _ in self._generations(name) if g == new)
+                continue
+            position = events[-1][0]
+            if progress is not None:
+                progress(position, self.head())
+        with self.db.transaction() as tx:
+            tx.execute("UPDATE projection_tracking SET active = 0 WHERE view = ?", (name,))
+            tx.execute(
+                "UPDATE projection_tracking SET active = 1 WHERE view = ? AND generation = ?",
+                (name, new),
+            )
+            for old, _, _ in generations:
+                if old < new - 1:
+                    tx.execute(
+                        "DELETE FROM projection_tracking WHERE view = ? AND generation = ?",
+                        (name, old),
+                    )
+        for old, _, _ in generations:
+            if old < new - 1:
+                self.db.execute_script(
+                    [f"DROP TABLE IF EXISTS {t.physical(old)}" for t in projection.tables]
+                )
+        return new
