@@ -116,7 +116,11 @@ class SqlDatabase:
     """The ledger's database, for our own tables. Thread-safe: SQLite gets one connection per
     thread (WAL lets readers run beside the writer); PostgreSQL a small pool."""
 
-    def __init__(self, storage: Storage | str | None = None) -> None:
+    def __init__(self, storage: Storage | str | None = None, *, durable: bool = True) -> None:
+        """``durable=False`` is for derived tables only (projection views): on SQLite each commit
+        is then atomic but not fsynced (WAL, ``synchronous=NORMAL``) — after a power cut the last
+        batches are re-applied from the log; nothing that is not derivable may use it."""
+        self.durable = durable
         self.storage = storage if isinstance(storage, Storage) else parse_database_url(storage)
         self.dialect = "sqlite" if self.storage.is_sqlite else "postgresql"
         self._local = threading.local()
@@ -172,6 +176,8 @@ class SqlDatabase:
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=30000")
+            if not self.durable:
+                conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
             with self._lock:
                 self._sqlite_connections.append(conn)

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
+from eventsourcing.utils import resolve_topic
+
 from ledger.sql import notifications_at
 from projections.audit import project_positions
 from projections.framework import MemoryView, View, iso
@@ -63,18 +65,30 @@ def replay(
     project_id: str,
     until: datetime | None = None,
     basis: str = "recorded",
+    views: list[str] | None = None,
 ) -> MemoryViews:
-    """In-memory views of ``project_id`` fed with its events up to ``until`` (all, if None)."""
+    """In-memory views of ``project_id`` fed with its events up to ``until`` (all, if None).
+    ``views`` names the projections to run (default: all) — an as-of query needs only its own.
+    """
     if basis not in ("recorded", "occurred"):
         raise ValueError("basis is 'recorded' or 'occurred'")
     positions = project_positions(runner.view("audit"), project_id, until=iso(until), basis=basis)
     ledger = runner.ledger
     table: str = ledger.recorder.events_table_name  # type: ignore[attr-defined]
     notifications = notifications_at(runner.db, positions, table)
-    views = MemoryViews(list(runner.projections))
-    projections = [type(p)() for p in runner.projections.values()]
+    names = views or list(runner.projections)
+    memory = MemoryViews(names)
+    projections = [type(runner.projections[name])() for name in names]
+    wanted = set().union(*(p.handlers for p in projections)) if "audit" not in names else None
+    decode = ledger.mapper.to_domain_event
     for notification in notifications:
-        event = ledger.mapper.to_domain_event(notification)
+        if wanted is not None and not _wanted(notification.topic, wanted):
+            continue  # no chosen projection handles it: do not even decode it
+        event = decode(notification)
         for projection in projections:
-            projection.handle(views.memory, event, notification.id)
-    return views
+            projection.handle(memory.memory, event, notification.id)
+    return memory
+
+
+def _wanted(topic: str, handled: set[type]) -> bool:
+    return resolve_topic(topic) in handled

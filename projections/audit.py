@@ -15,9 +15,11 @@ Tables:
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from typing import Any
 
-from projections.framework import Table, View, Where, iso
+from projections.framework import Table, View, Where, iso, sid
 from projections.members import MemberTracking, members_table
 from projections.narrative import event_name, narrate, subject_title
 
@@ -42,8 +44,6 @@ AUDIT_EVENTS = Table(
         ("project_id", "position"),
         ("project_id", "subject_id", "position"),
         ("project_id", "event_type", "position"),
-        ("project_id", "occurred_at", "position"),
-        ("project_id", "recorded_at", "position"),
     ),
 )
 
@@ -89,17 +89,23 @@ PERSON_FIELDS = {
 }
 
 
+@functools.cache
+def _person_fields(event_class: type) -> tuple[tuple[str, str], ...]:
+    names = {f.name for f in dataclasses.fields(event_class)}
+    return tuple((f, role) for f, role in PERSON_FIELDS.items() if f in names)
+
+
 def people_of(event: Any) -> dict[str, set[str]]:
     """Every person an event involves, with their roles in it."""
-    people: dict[str, set[str]] = {}
-    people.setdefault(event.actor, set()).add("recorded")
+    people: dict[str, set[str]] = {event.actor: {"recorded"}}
     if event.attributed_to:
         people.setdefault(event.attributed_to, set()).add("attributed")
-    state = vars(event)
-    for field, role in PERSON_FIELDS.items():
-        value = state.get(field)
-        if isinstance(value, str) and "@" in value:
-            people.setdefault(value, set()).add(role)
+    state = event.__dict__
+    for field, role in _person_fields(type(event)):
+        value = state[field]
+        if isinstance(value, str):
+            if "@" in value:
+                people.setdefault(value, set()).add(role)
         elif isinstance(value, tuple):
             for v in value:
                 if isinstance(v, str) and "@" in v:
@@ -123,8 +129,8 @@ class AuditProjection(MemberTracking):
         self.record(view, event, position)
 
     def record(self, view: View, event: Any, position: int) -> None:
-        project_id = str(event.project_id)
-        subject_id = str(event.originator_id)
+        project_id = sid(event.project_id)
+        subject_id = sid(event.originator_id)
         kind, _, _ = event_name(event).partition(".")
         title = subject_title(event)
         if title is not None:

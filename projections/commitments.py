@@ -22,7 +22,7 @@ from typing import Any
 
 from ledger.commitment import Commitment
 from ledger.interaction import Interaction
-from projections.framework import Table, View, iso, on
+from projections.framework import Table, View, iso, on, sid
 from projections.members import MemberTracking, members_table
 
 COMMITMENTS = Table(
@@ -105,7 +105,7 @@ class CommitmentsProjection(MemberTracking):
         if e.body_sha256:
             view.put(
                 HASHED_INTERACTIONS,
-                {"interaction_id": str(e.originator_id), "body_sha256": e.body_sha256},
+                {"interaction_id": sid(e.originator_id), "body_sha256": e.body_sha256},
             )
 
     @on(Commitment.Made)
@@ -116,8 +116,8 @@ class CommitmentsProjection(MemberTracking):
             held = view.get(HASHED_INTERACTIONS, (str(source.id),))
             sha = held["body_sha256"] if held else None
         row = {
-            "commitment_id": str(e.originator_id),
-            "project_id": str(e.project_id),
+            "commitment_id": sid(e.originator_id),
+            "project_id": sid(e.project_id),
             "promisor": e.promisor,
             "promisee": e.promisee,
             "promisor_party": self.party_of(view, e.project_id, e.promisor),
@@ -147,7 +147,7 @@ class CommitmentsProjection(MemberTracking):
         view.put(COMMITMENTS, row)
 
     def _update(self, view: View, e: Any, position: int, **changes: Any) -> None:
-        row = view.get(COMMITMENTS, (str(e.originator_id),))
+        row = view.get(COMMITMENTS, (sid(e.originator_id),))
         if row is None:
             return
         row.update(changes, last_position=position)
@@ -156,14 +156,14 @@ class CommitmentsProjection(MemberTracking):
 
     @on(Commitment.Acknowledged)
     def _acknowledged(self, e: Any, view: View, position: int) -> None:
-        row = view.get(COMMITMENTS, (str(e.originator_id),))
+        row = view.get(COMMITMENTS, (sid(e.originator_id),))
         if row is not None:
             by = [b for b in row["acknowledged_by"].split(",") if b]
             self._update(view, e, position, acknowledged_by=",".join([*by, e.by]))
 
     @on(Commitment.Renegotiated)
     def _renegotiated(self, e: Any, view: View, position: int) -> None:
-        row = view.get(COMMITMENTS, (str(e.originator_id),))
+        row = view.get(COMMITMENTS, (sid(e.originator_id),))
         if row is not None:
             self._update(
                 view,

@@ -19,7 +19,7 @@ import orjson
 
 from ledger.change_request import ChangeRequest
 from ledger.expectation import Expectation
-from projections.framework import Projection, Table, View, iso, on
+from projections.framework import Projection, Table, View, iso, on, sid
 
 EXPECTATIONS = Table(
     name="expectations",
@@ -98,8 +98,8 @@ class ExpectationsProjection(Projection):
     @on(Expectation.Set)
     def _set(self, e: Any, view: View, position: int) -> None:
         row = {
-            "expectation_id": str(e.originator_id),
-            "project_id": str(e.project_id),
+            "expectation_id": sid(e.originator_id),
+            "project_id": sid(e.project_id),
             "kind": e.kind.value,
             "title": e.title,
             "value": value_json(e.value),
@@ -119,7 +119,7 @@ class ExpectationsProjection(Projection):
 
     @on(Expectation.Revised)
     def _revised(self, e: Any, view: View, position: int) -> None:
-        row = view.get(EXPECTATIONS, (str(e.originator_id),))
+        row = view.get(EXPECTATIONS, (sid(e.originator_id),))
         if row is None:
             return
         cr = str(e.change_request_id) if e.change_request_id else None
@@ -136,7 +136,7 @@ class ExpectationsProjection(Projection):
 
     @on(Expectation.Withdrawn)
     def _withdrawn(self, e: Any, view: View, position: int) -> None:
-        row = view.get(EXPECTATIONS, (str(e.originator_id),))
+        row = view.get(EXPECTATIONS, (sid(e.originator_id),))
         if row is None:
             return
         cr = str(e.change_request_id) if e.change_request_id else None
@@ -152,7 +152,7 @@ class ExpectationsProjection(Projection):
 
     @on(Expectation.DeliverySubmitted, Expectation.DeliveryAccepted, Expectation.DeliveryRejected)
     def _delivery(self, e: Any, view: View, position: int) -> None:
-        row = view.get(EXPECTATIONS, (str(e.originator_id),))
+        row = view.get(EXPECTATIONS, (sid(e.originator_id),))
         if row is None:
             return
         states = {
@@ -202,8 +202,8 @@ class ExpectationsProjection(Projection):
         view.put(
             CHANGE_REQUESTS,
             {
-                "change_request_id": str(e.originator_id),
-                "project_id": str(e.project_id),
+                "change_request_id": sid(e.originator_id),
+                "project_id": sid(e.project_id),
                 "title": e.title,
                 "state": "requested",
                 "requested_by": e.requested_by,
@@ -220,7 +220,7 @@ class ExpectationsProjection(Projection):
         ChangeRequest.Implemented,
     )
     def _change_moved(self, e: Any, view: View, position: int) -> None:
-        row = view.get(CHANGE_REQUESTS, (str(e.originator_id),))
+        row = view.get(CHANGE_REQUESTS, (sid(e.originator_id),))
         if row is None:
             return
         state = {

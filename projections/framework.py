@@ -15,6 +15,7 @@ Queries (``projections/queries.py``) also take a view, so they too run on both.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,11 +39,14 @@ class Table:
     def physical(self, generation: int) -> str:
         return f"pv_{self.name}_g{generation}"
 
-    def ddl(self, generation: int) -> list[str]:
+    def ddl(self, generation: int, dialect: str = "sqlite") -> list[str]:
         name = self.physical(generation)
         cols = ", ".join(f"{c} {t}" for c, t in self.columns.items())
+        # On SQLite the primary key is the table itself: one b-tree to write, not two.
+        clustered = " WITHOUT ROWID" if dialect == "sqlite" else ""
         statements = [
             f"CREATE TABLE IF NOT EXISTS {name} ({cols}, PRIMARY KEY ({', '.join(self.key)}))"
+            + clustered
         ]
         for i, index in enumerate(self.indexes):
             statements.append(
@@ -51,7 +55,10 @@ class Table:
         return statements
 
     def key_of(self, row: RowDict) -> tuple[Any, ...]:
-        return tuple(row[k] for k in self.key)
+        key = self.key
+        if len(key) == 1:
+            return (row[key[0]],)
+        return tuple(row[k] for k in key)
 
 
 @dataclass(frozen=True)
@@ -182,12 +189,16 @@ class SqlView:
         self._db = tx_source
         self._tx: Transaction | None = None
         self._buffer: dict[str, dict[tuple[Any, ...], RowDict]] = {}
+        # Rows read or flushed during the batch. Members and subjects are read for almost every
+        # event; the batch's transaction holds the write lock, so what it read stays true.
+        self._seen: dict[tuple[str, tuple[Any, ...]], RowDict | None] = {}
 
     # ---------------------------------------------------------------------- batches
 
     def begin(self, tx: Transaction) -> None:
         self._tx = tx
         self._buffer = {}
+        self._seen = {}
 
     def flush(self) -> None:
         tx = self._tx
@@ -201,15 +212,15 @@ class SqlView:
                 cond = " AND ".join(f"{k} = ?" for k in table.key)
                 tx.executemany(f"DELETE FROM {physical} WHERE {cond}", deletes)
             if upserts:
-                tx.executemany(
-                    _upsert_sql(table, physical),
-                    [tuple(r.get(c) for c in table.columns) for r in upserts],
-                )
+                tx.executemany(_upsert_sql(table, physical), _as_tuples(table, upserts))
+            for key, row in rows.items():
+                self._seen[(name, key)] = None if row is _DELETED else row
         self._buffer = {}
 
     def end(self) -> None:
         self._tx = None
         self._buffer = {}
+        self._seen = {}
 
     # ------------------------------------------------------------------------ access
 
@@ -219,20 +230,25 @@ class SqlView:
             return None
         if buffered is not None:
             return dict(buffered)
+        in_batch = self._tx is not None
+        if in_batch and (table.name, key) in self._seen:
+            seen = self._seen[(table.name, key)]
+            return dict(seen) if seen is not None else None
         cond = " AND ".join(f"{k} = ?" for k in table.key)
         sql = (
             f"SELECT {', '.join(table.columns)} FROM {table.physical(self.generation)} WHERE {cond}"
         )
         rows = self._fetch(sql, list(key))
-        if not rows:
-            return None
-        return dict(zip(table.columns, rows[0], strict=True))
+        row = dict(zip(table.columns, rows[0], strict=True)) if rows else None
+        if in_batch:
+            self._seen[(table.name, key)] = row
+        return dict(row) if row is not None else None
 
     def put(self, table: Table, row: RowDict) -> None:
         if self._tx is None:
             raise RuntimeError("SqlView writes happen inside a runner batch")
-        full = {c: row.get(c) for c in table.columns}
-        self._buffer.setdefault(table.name, {})[table.key_of(full)] = full
+        # Kept as given (missing columns are written as NULL at the flush).
+        self._buffer.setdefault(table.name, {})[table.key_of(row)] = row
 
     def delete(self, table: Table, key: tuple[Any, ...]) -> None:
         if self._tx is None:
@@ -265,6 +281,15 @@ class SqlView:
             return self._tx.fetchall()
         rows: list[tuple[Any, ...]] = self._db.query(sql, params)
         return rows
+
+
+def _as_tuples(table: Table, rows: list[RowDict]) -> list[tuple[Any, ...]]:
+    columns = tuple(table.columns)
+    pick = operator.itemgetter(*columns)
+    try:
+        return [pick(r) for r in rows]  # rows are usually complete: the fast path
+    except KeyError:
+        return [tuple(map(r.get, columns)) for r in rows]
 
 
 def _upsert_sql(table: Table, physical: str) -> str:
@@ -330,17 +355,32 @@ class Projection:
 
 
 def iso(moment: datetime | None) -> str | None:
-    """Times are stored as ISO 8601 strings in UTC with microseconds, so they sort as text on
-    both backends."""
+    """Times are stored as ISO 8601 strings in UTC with microseconds and a ``Z``, so they sort
+    as text on both backends (``2026-03-01T10:00:00.000000Z``)."""
     if moment is None:
         return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parse_iso(text: str | None) -> datetime | None:
     if text is None:
         return None
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(text)
+
+
+_IDS: dict[Any, str] = {}
+
+
+def sid(value: Any) -> str:
+    """``str(uuid)``, remembered: the same few project ids are rendered for every event."""
+    text = _IDS.get(value)
+    if text is None:
+        if len(_IDS) > 100_000:
+            _IDS.clear()
+        text = _IDS[value] = str(value)
+    return text
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -360,4 +400,5 @@ __all__ = [
     "iso",
     "on",
     "parse_iso",
+    "sid",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from ledger.project import Project
-from projections.framework import Projection, Table, View, on
+from projections.framework import Projection, Table, View, on, sid
 
 
 def members_table(prefix: str) -> Table:
@@ -36,7 +36,7 @@ class MemberTracking(Projection):
         view.put(
             self.members,
             {
-                "project_id": str(e.project_id),
+                "project_id": sid(e.project_id),
                 "email": m.email,
                 "name": m.name,
                 "party": m.party.value,
@@ -47,20 +47,20 @@ class MemberTracking(Projection):
 
     @on(Project.MemberRoleChanged)
     def _member_role_changed(self, e: Any, view: View, position: int) -> None:
-        row = view.get(self.members, (str(e.project_id), e.email))
+        row = view.get(self.members, (sid(e.project_id), e.email))
         if row is not None:
             view.put(self.members, {**row, "role": e.role.value})
 
     @on(Project.MemberRemoved)
     def _member_removed(self, e: Any, view: View, position: int) -> None:
-        row = view.get(self.members, (str(e.project_id), e.email))
+        row = view.get(self.members, (sid(e.project_id), e.email))
         if row is not None:
             view.put(self.members, {**row, "active": 0})
 
     def member(self, view: View, project_id: Any, email: str | None) -> dict[str, Any] | None:
         if email is None:
             return None
-        return view.get(self.members, (str(project_id), email))
+        return view.get(self.members, (sid(project_id), email))
 
     def name_of(self, view: View, project_id: Any, email: str) -> str:
         row = self.member(view, project_id, email)

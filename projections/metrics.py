@@ -13,7 +13,7 @@ from typing import Any
 from ledger.acknowledgement import AcknowledgementRequest
 from ledger.interaction import Interaction
 from ledger.issue import Issue
-from projections.framework import Table, View, iso, on
+from projections.framework import Table, View, iso, on, sid
 from projections.members import MemberTracking, members_table
 
 ACKS = Table(
@@ -77,8 +77,8 @@ class MetricsProjection(MemberTracking):
         view.put(
             ACKS,
             {
-                "request_id": str(e.originator_id),
-                "project_id": str(e.project_id),
+                "request_id": sid(e.originator_id),
+                "project_id": sid(e.project_id),
                 "person": e.person,
                 "party": self.party_of(view, e.project_id, e.person),
                 "subject_kind": e.subject_kind.value,
@@ -95,7 +95,7 @@ class MetricsProjection(MemberTracking):
         AcknowledgementRequest.Withdrawn,
     )
     def _answered(self, e: Any, view: View, position: int) -> None:
-        row = view.get(ACKS, (str(e.originator_id),))
+        row = view.get(ACKS, (sid(e.originator_id),))
         if row is not None:
             outcome = type(e).__name__.lower()
             row.update(outcome=outcome, answered_at=iso(e.occurred_at))
@@ -106,8 +106,8 @@ class MetricsProjection(MemberTracking):
         view.put(
             ISSUES,
             {
-                "issue_id": str(e.originator_id),
-                "project_id": str(e.project_id),
+                "issue_id": sid(e.originator_id),
+                "project_id": sid(e.project_id),
                 "kind": e.kind.value,
                 "raiser_party": e.raiser_party.value,
                 "raised_at": iso(e.occurred_at),
@@ -119,7 +119,7 @@ class MetricsProjection(MemberTracking):
 
     @on(Issue.ResponseGiven, Issue.SolutionOptionsProposed)
     def _responded(self, e: Any, view: View, position: int) -> None:
-        row = view.get(ISSUES, (str(e.originator_id),))
+        row = view.get(ISSUES, (sid(e.originator_id),))
         if row is None or row["first_response_at"] is not None:
             return
         party = self.party_of(view, e.project_id, e.attributed_to or e.actor)
@@ -129,7 +129,7 @@ class MetricsProjection(MemberTracking):
 
     @on(Issue.Resolved)
     def _resolved(self, e: Any, view: View, position: int) -> None:
-        row = view.get(ISSUES, (str(e.originator_id),))
+        row = view.get(ISSUES, (sid(e.originator_id),))
         if row is not None and row["resolved_at"] is None:
             row["resolved_at"] = iso(e.occurred_at)
             view.put(ISSUES, row)
@@ -140,8 +140,8 @@ class MetricsProjection(MemberTracking):
         view.put(
             MESSAGES,
             {
-                "interaction_id": str(e.originator_id),
-                "project_id": str(e.project_id),
+                "interaction_id": sid(e.originator_id),
+                "project_id": sid(e.project_id),
                 "sender": e.from_address,
                 "sender_party": sender_party,
                 "occurred_at": iso(e.occurred_at),
@@ -165,7 +165,7 @@ class MetricsProjection(MemberTracking):
 
     @on(Interaction.Retracted)
     def _retracted(self, e: Any, view: View, position: int) -> None:
-        row = view.get(MESSAGES, (str(e.originator_id),))
+        row = view.get(MESSAGES, (sid(e.originator_id),))
         if row is not None:
             row["retracted"] = 1
             view.put(MESSAGES, row)

@@ -22,25 +22,26 @@ def event_name(event: Any) -> str:
     return qualname
 
 
+_TITLES: dict[str, Callable[[Any], str]] = {
+    "Project.Opened": lambda e: e.name,
+    "Commitment.Made": lambda e: e.statement,
+    "Interaction.Recorded": lambda e: e.subject or _clip(e.summary),
+    "Meeting.Held": lambda e: e.title,
+    "AcknowledgementRequest.Requested": lambda e: f"{e.subject_kind} v{e.subject_version}",
+    "StatusReport.Issued": lambda e: (
+        f"{e.cadence_kind.replace('_', ' ')} {e.period_start} to {e.period_end}"
+    ),
+    "Issue.Raised": lambda e: e.title,
+    "Risk.Identified": lambda e: _clip(e.description),
+    "Expectation.Set": lambda e: e.title,
+    "ChangeRequest.Requested": lambda e: e.title,
+    "Decision.Recorded": lambda e: _clip(e.statement),
+}
+
+
 def subject_title(event: Any) -> str | None:
     """The title a creating event gives its subject (what later lines call it)."""
-    name = event_name(event)
-    getters: dict[str, Callable[[Any], str]] = {
-        "Project.Opened": lambda e: e.name,
-        "Commitment.Made": lambda e: e.statement,
-        "Interaction.Recorded": lambda e: e.subject or _clip(e.summary),
-        "Meeting.Held": lambda e: e.title,
-        "AcknowledgementRequest.Requested": lambda e: f"{e.subject_kind} v{e.subject_version}",
-        "StatusReport.Issued": lambda e: (
-            f"{e.cadence_kind.replace('_', ' ')} {e.period_start} to {e.period_end}"
-        ),
-        "Issue.Raised": lambda e: e.title,
-        "Risk.Identified": lambda e: _clip(e.description),
-        "Expectation.Set": lambda e: e.title,
-        "ChangeRequest.Requested": lambda e: e.title,
-        "Decision.Recorded": lambda e: _clip(e.statement),
-    }
-    getter = getters.get(name)
+    getter = _TITLES.get(type(event).__qualname__)
     return getter(event) if getter else None
 
 

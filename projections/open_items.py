@@ -27,7 +27,7 @@ from ledger.meeting import Meeting
 from ledger.project import Project
 from ledger.risk import Risk
 from ledger.status_report import StatusReport
-from projections.framework import Table, View, Where, iso, on
+from projections.framework import Table, View, Where, iso, on, sid
 from projections.members import MemberTracking, members_table
 from projections.narrative import subject_title
 
@@ -106,8 +106,8 @@ class OpenItemsProjection(MemberTracking):
 
     def _open(self, view: View, e: Any, position: int, **fields: Any) -> None:
         row = {
-            "item_id": str(e.originator_id),
-            "project_id": str(e.project_id),
+            "item_id": sid(e.originator_id),
+            "project_id": sid(e.project_id),
             "opened_at": iso(e.occurred_at),
             "opened_position": position,
             "due_at": None,
@@ -122,7 +122,7 @@ class OpenItemsProjection(MemberTracking):
         view.put(OPEN_ITEMS, row)
 
     def _move(self, view: View, e: Any, position: int, **changes: Any) -> dict[str, Any] | None:
-        row = view.get(OPEN_ITEMS, (str(e.originator_id),))
+        row = view.get(OPEN_ITEMS, (sid(e.originator_id),))
         if row is None:
             return None
         row.update(changes, last_event_at=iso(e.occurred_at), last_position=position)
@@ -130,7 +130,7 @@ class OpenItemsProjection(MemberTracking):
         return row
 
     def _close(self, view: View, e: Any, position: int) -> None:
-        view.delete(OPEN_ITEMS, (str(e.originator_id),))
+        view.delete(OPEN_ITEMS, (sid(e.originator_id),))
 
     def _party(self, view: View, e: Any, email: str | None) -> str | None:
         return self.party_of(view, e.project_id, email)
@@ -139,7 +139,7 @@ class OpenItemsProjection(MemberTracking):
 
     @on(Commitment.Made)
     def _commitment_made(self, e: Any, view: View, position: int) -> None:
-        view.put(SUBJECTS, {"subject_id": str(e.originator_id), "title": e.statement})
+        view.put(SUBJECTS, {"subject_id": sid(e.originator_id), "title": e.statement})
         self._open(
             view,
             e,
@@ -161,7 +161,7 @@ class OpenItemsProjection(MemberTracking):
 
     @on(Commitment.RenegotiationProposed)
     def _renegotiation_proposed(self, e: Any, view: View, position: int) -> None:
-        row = view.get(OPEN_ITEMS, (str(e.originator_id),))
+        row = view.get(OPEN_ITEMS, (sid(e.originator_id),))
         if row is not None:
             proposer = e.proposal.proposed_by
             other = row["person_b"] if proposer == row["person_a"] else row["person_a"]
@@ -169,7 +169,7 @@ class OpenItemsProjection(MemberTracking):
 
     @on(Commitment.Renegotiated, Commitment.RenegotiationDeclined)
     def _renegotiation_answered(self, e: Any, view: View, position: int) -> None:
-        row = view.get(OPEN_ITEMS, (str(e.originator_id),))
+        row = view.get(OPEN_ITEMS, (sid(e.originator_id),))
         if row is None:
             return
         changes: dict[str, Any] = {}
@@ -187,13 +187,13 @@ class OpenItemsProjection(MemberTracking):
 
     @on(Commitment.Fulfilled)
     def _fulfilled(self, e: Any, view: View, position: int) -> None:
-        row = view.get(OPEN_ITEMS, (str(e.originator_id),))
+        row = view.get(OPEN_ITEMS, (sid(e.originator_id),))
         if row is not None:
             self._ball_to(view, e, position, row["person_b"], "fulfilled_awaiting_acceptance")
 
     @on(Commitment.FulfilmentDisputed)
     def _fulfilment_disputed(self, e: Any, view: View, position: int) -> None:
-        row = view.get(OPEN_ITEMS, (str(e.originator_id),))
+        row = view.get(OPEN_ITEMS, (sid(e.originator_id),))
         if row is not None:
             self._ball_to(view, e, position, row["person_a"], "fulfilment_disputed")
 
@@ -205,7 +205,7 @@ class OpenItemsProjection(MemberTracking):
 
     @on(ChangeRequest.Requested)
     def _change_requested(self, e: Any, view: View, position: int) -> None:
-        view.put(SUBJECTS, {"subject_id": str(e.originator_id), "title": e.title})
+        view.put(SUBJECTS, {"subject_id": sid(e.originator_id), "title": e.title})
         self._open(
             view,
             e,
@@ -234,7 +234,7 @@ class OpenItemsProjection(MemberTracking):
     def _subject(self, e: Any, view: View, position: int) -> None:
         title = subject_title(e)
         if title:
-            view.put(SUBJECTS, {"subject_id": str(e.originator_id), "title": title})
+            view.put(SUBJECTS, {"subject_id": sid(e.originator_id), "title": title})
 
     @on(AcknowledgementRequest.Requested)
     def _ack_requested(self, e: Any, view: View, position: int) -> None:
@@ -282,7 +282,7 @@ class OpenItemsProjection(MemberTracking):
 
     @on(Issue.ResponseGiven)
     def _issue_answered(self, e: Any, view: View, position: int) -> None:
-        row = view.get(OPEN_ITEMS, (str(e.originator_id),))
+        row = view.get(OPEN_ITEMS, (sid(e.originator_id),))
         if row is None:
             return
         answered_by_other_side = e.party.value != row["party_a"]
@@ -299,7 +299,7 @@ class OpenItemsProjection(MemberTracking):
 
     @on(Issue.SolutionChosen, Issue.ProgressReported, Issue.ResolutionDisputed, Issue.Reopened)
     def _in_progress(self, e: Any, view: View, position: int) -> None:
-        row = view.get(OPEN_ITEMS, (str(e.originator_id),))
+        row = view.get(OPEN_ITEMS, (sid(e.originator_id),))
         if row is None and isinstance(e, Issue.Reopened):
             subject = self._reopened_issue(view, e)
             if subject is not None:
@@ -317,7 +317,7 @@ class OpenItemsProjection(MemberTracking):
 
     @on(Issue.Resolved)
     def _resolved(self, e: Any, view: View, position: int) -> None:
-        row = view.get(OPEN_ITEMS, (str(e.originator_id),))
+        row = view.get(OPEN_ITEMS, (sid(e.originator_id),))
         if row is not None:
             self._move(
                 view,
@@ -330,7 +330,7 @@ class OpenItemsProjection(MemberTracking):
 
     @on(Issue.ResolutionConfirmed)
     def _confirmed(self, e: Any, view: View, position: int) -> None:
-        row = view.get(OPEN_ITEMS, (str(e.originator_id),))
+        row = view.get(OPEN_ITEMS, (sid(e.originator_id),))
         if row is not None:
             # Keep what a reopening needs, then close.
             view.put(
@@ -345,7 +345,7 @@ class OpenItemsProjection(MemberTracking):
         self._close(view, e, position)
 
     def _reopened_issue(self, view: View, e: Any) -> dict[str, Any] | None:
-        saved = view.get(REOPENABLE, (str(e.originator_id),))
+        saved = view.get(REOPENABLE, (sid(e.originator_id),))
         if saved is None:
             return None
         data: dict[str, Any] = orjson.loads(saved["data"])
@@ -380,7 +380,7 @@ class OpenItemsProjection(MemberTracking):
 
     @on(Project.CommunicationPlanSet)
     def _plan(self, e: Any, view: View, position: int) -> None:
-        project_id = str(e.project_id)
+        project_id = sid(e.project_id)
         kinds = {c.kind for c in e.cadences}
         for row in view.select(CADENCES, Where(eq={"project_id": project_id})):
             if row["kind"] not in kinds:
@@ -403,8 +403,8 @@ class OpenItemsProjection(MemberTracking):
         view.put(
             CADENCE_REPORTS,
             {
-                "project_id": str(e.project_id),
-                "report_id": str(e.originator_id),
+                "project_id": sid(e.project_id),
+                "report_id": sid(e.originator_id),
                 "kind": e.cadence_kind,
                 "issued_at": iso(e.occurred_at),
                 "period_start": e.period_start.isoformat(),
@@ -414,7 +414,7 @@ class OpenItemsProjection(MemberTracking):
 
     @on(Project.Closed)
     def _project_closed(self, e: Any, view: View, position: int) -> None:
-        project_id = str(e.project_id)
+        project_id = sid(e.project_id)
         for row in view.select(OPEN_ITEMS, Where(eq={"project_id": project_id})):
             view.delete(OPEN_ITEMS, (row["item_id"],))
         for row in view.select(CADENCES, Where(eq={"project_id": project_id})):

@@ -101,9 +101,7 @@ def cadence_status(views: Views, project_id: str, now: datetime) -> list[dict[st
         CADENCE_REPORTS, Where(eq={"project_id": project_id}), order_by=("issued_at",)
     )
     result = []
-    for cadence in view.select(
-        CADENCES, Where(eq={"project_id": project_id}), order_by=("kind",)
-    ):
+    for cadence in view.select(CADENCES, Where(eq={"project_id": project_id}), order_by=("kind",)):
         months, days = parse_duration(cadence["every"])
         issued = sorted(
             parse_iso(r["issued_at"]) or now for r in reports if r["kind"] == cadence["kind"]

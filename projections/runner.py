@@ -80,10 +80,11 @@ class ProjectionRunner:
         *,
         db: SqlDatabase | None = None,
         projections: Sequence[type[Projection]] = ALL_PROJECTIONS,
-        batch_size: int = 2000,
+        batch_size: int = 5000,
     ) -> None:
         self.ledger = ledger
-        self.db = db or SqlDatabase(ledger.storage)
+        # The views are derived: their commits need atomicity, not an fsync each (see SqlDatabase).
+        self.db = db or SqlDatabase(ledger.storage, durable=False)
         self._owns_db = db is None
         self.projections = {p.name: p() for p in projections}
         self.batch_size = batch_size
@@ -109,7 +110,9 @@ class ProjectionRunner:
             self._create_tables(projection, self.active_generation(name))
 
     def _create_tables(self, projection: Projection, generation: int) -> None:
-        self.db.execute_script([s for t in projection.tables for s in t.ddl(generation)])
+        self.db.execute_script(
+            [s for t in projection.tables for s in t.ddl(generation, self.db.dialect)]
+        )
 
     def close(self) -> None:
         self.stop()

@@ -175,3 +175,24 @@ def test_metrics_of_the_demo(ledger: Ledger, runner: ProjectionRunner, live: Liv
     assert m["commitments_by_promisor_party"]["client"]["overdue"] == 1
     assert m["acknowledgement_latency"]["client"]["count"] == 2
     assert m["issue_first_response"]["team"]["median_hours"] == 1.0
+
+
+def test_open_items_as_of_an_earlier_day(ledger: Ledger, runner: ProjectionRunner) -> None:
+    """"Open items as of day 4", by what had happened then: replayed in memory with the same
+    projection code, only the open-items view."""
+    result = record_demo(ledger)
+    project = str(result.project_id)
+    runner.catch_up()
+    live = LiveViews(runner)
+    kickoff_at = next(
+        datetime.fromisoformat(r["occurred_at"])
+        for r in q.timeline(live, project, limit=500)[0]
+        if r["narrative"].startswith("Meeting “Kickoff”")
+    )
+    day4 = kickoff_at + timedelta(days=4)
+    then = replay(runner, project, until=day4, basis="occurred", views=["open_items"])
+    items = {i["title"]: i for i in q.open_items(then, project, day4)}
+    assert items["Provide brand guidelines and logo files"]["overdue"] is False
+    assert items["Deliver the revised wireframes"]["state"] == "open"
+    assert "Send the project plan" not in items  # fulfilled on day 2, accepted on day 3
+    assert not [i for i in items.values() if i["kind"] in ("problem", "question", "risk")]
