@@ -178,7 +178,7 @@ def test_metrics_of_the_demo(ledger: Ledger, runner: ProjectionRunner, live: Liv
 
 
 def test_open_items_as_of_an_earlier_day(ledger: Ledger, runner: ProjectionRunner) -> None:
-    """"Open items as of day 4", by what had happened then: replayed in memory with the same
+    """ "Open items as of day 4", by what had happened then: replayed in memory with the same
     projection code, only the open-items view."""
     result = record_demo(ledger)
     project = str(result.project_id)
