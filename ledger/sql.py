@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
@@ -200,6 +201,18 @@ class SqlDatabase:
         with self.transaction() as tx:
             for statement in statements:
                 tx.execute(statement)
+
+    def ensure_schema(self, statements: Sequence[str], attempts: int = 5) -> None:
+        """Create tables and indexes if missing. Several processes starting at once against one
+        PostgreSQL can collide even on ``IF NOT EXISTS`` (a race on the catalogue): retry."""
+        for attempt in range(attempts):
+            try:
+                self.execute_script(statements)
+                return
+            except Exception:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self.transaction(write=False) as tx:

@@ -96,7 +96,7 @@ class ProjectionRunner:
 
     def setup(self) -> None:
         """Create the tracking table, and generation 1 of every view that has none."""
-        self.db.execute_script([TRACKING_DDL])
+        self.db.ensure_schema([TRACKING_DDL])
         for name, projection in self.projections.items():
             with self.db.transaction() as tx:
                 tx.execute("SELECT COUNT(*) FROM projection_tracking WHERE view = ?", (name,))
@@ -110,7 +110,7 @@ class ProjectionRunner:
             self._create_tables(projection, self.active_generation(name))
 
     def _create_tables(self, projection: Projection, generation: int) -> None:
-        self.db.execute_script(
+        self.db.ensure_schema(
             [s for t in projection.tables for s in t.ddl(generation, self.db.dialect)]
         )
 
