@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import mimetypes
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -115,7 +116,7 @@ def parse_email(
     from_address = _sender(message, notes)
     occurred_at, date_source = _when(message, envelope_date, notes, now or utcnow())
     message_id = _first_id(_raw(message, "message-id"), bare_allowed=True)
-    references = tuple(_MSG_ID.findall(_raw(message, "references")))
+    references = tuple(r for r in _MSG_ID.findall(_raw(message, "references")) if _usable(r))
     parent_ref = _first_id(_raw(message, "in-reply-to")) or (references[-1] if references else None)
     if parent_ref is not None and parent_ref == message_id:
         parent_ref = None
@@ -159,16 +160,25 @@ def _raw_all(message: Message, name: str) -> list[str]:
 
 
 def _first_id(value: str, *, bare_allowed: bool = False) -> str | None:
+    """The first message id of a header, without its angle brackets; ``None`` when there is
+    none that can serve as a reference (an id longer than the 998 characters of a header line
+    is not one)."""
     if not value:
         return None
     found = _MSG_ID.search(value)
     if found is not None:
         ref = found.group(1)
-    elif bare_allowed and " " not in value.strip():
-        ref = value.strip()  # some mailers omit the angle brackets
+    elif bare_allowed:
+        ref = value.strip().strip("<>").strip()  # some mailers omit the angle brackets
+        if not ref or any(c.isspace() for c in ref):
+            return None
     else:
         return None
-    return ref[:998] if ref else None
+    return ref if _usable(ref) else None
+
+
+def _usable(ref: str) -> bool:
+    return 0 < len(ref) <= 998
 
 
 def _header_addresses(message: Message, name: str) -> list[str] | None:
@@ -196,6 +206,7 @@ def _addresses(message: Message, name: str, notes: list[str]) -> tuple[str, ...]
     kept: list[str] = []
     for spec in _address_specs(message, name):
         if not spec or spec == "<>":
+            notes.append(f"{name.capitalize()}: an address that cannot be read was left out")
             continue
         try:
             kept.append(normalise_email(spec, name))
@@ -401,8 +412,6 @@ def _attached_message(part: Message, notes: list[str]) -> bytes | None:
 
 
 def _extension(media_type: str) -> str:
-    import mimetypes
-
     return mimetypes.guess_extension(media_type) or ".bin"
 
 

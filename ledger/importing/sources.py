@@ -85,7 +85,7 @@ class Mbox(MessageSource):
     def __iter__(self) -> Iterator[RawMessage]:
         with self._open() as data:
             starts = self._spans(data)
-            ends = [*starts[1:], len(data)]
+            ends = [*starts[1:], len(data)] if starts else []
             for number, (start, end) in enumerate(zip(starts, ends, strict=True), start=1):
                 separator_end = data.find(b"\n", start, end)
                 if separator_end < 0:  # a separator line and nothing else
@@ -107,7 +107,6 @@ class _Buffer:
     def __init__(self, data: bytes | None, path: Path | None) -> None:
         self._data = data
         self._path = path
-        self._file: object = None
         self._map: mmap.mmap | None = None
 
     def __enter__(self) -> bytes | mmap.mmap:
@@ -176,7 +175,7 @@ class EmlFiles(MessageSource):
             try:
                 data = path.read_bytes()
             except OSError as e:
-                    yield RawMessage(
+                yield RawMessage(
                     where=str(path), data=b"", error=f"cannot be read: {e.strerror or e}"
                 )
                 continue
@@ -192,7 +191,7 @@ class Messages(MessageSource):
 
     def __init__(self, messages: Sequence[tuple[str, bytes] | bytes]) -> None:
         self._messages = [
-            RawMessage(where=m[0], data=m[1])
+            RawMessage(where=m[0], data=m[1], filename=m[0])
             if isinstance(m, tuple)
             else RawMessage(where=f"message #{i}", data=m)
             for i, m in enumerate(messages, start=1)

@@ -15,7 +15,7 @@ def dump(views: Mapping[str, View], runner: ProjectionRunner) -> dict[str, list[
         view = views[name]
         for table in projection.tables:
             rows = view.select(table, Where())
-            tables[table.name] = sorted((tuple(str(r[c]) for c in table.columns) for r in rows))
+            tables[table.name] = sorted(tuple(str(r[c]) for c in table.columns) for r in rows)
     return tables
 
 

@@ -36,7 +36,9 @@ def test_open_items_of_the_demo(ledger: Ledger, runner: ProjectionRunner, live: 
 
     kinds = sorted(i["kind"] for i in items)
     assert kinds.count("acknowledgement") == 4  # minutes (Chris), reports 1 (Chris) and 2 (both)
-    assert "question" in kinds and "problem" in kinds and "risk" in kinds
+    assert "question" in kinds
+    assert "problem" in kinds
+    assert "risk" in kinds
     # Kept, accepted commitments and the approved change are not open.
     assert "Send the project plan" not in by_title
     assert not [i for i in items if i["kind"] == "change_request"]
@@ -114,9 +116,8 @@ def test_audit_trail_filters_and_pages(
     everything, cursor = q.audit(live, project, limit=500)
     assert cursor is None
     positions = [r["position"] for r in everything]
-    assert (
-        positions == sorted(positions) and len(positions) == ledger.recorder.max_notification_id()
-    )
+    assert positions == sorted(positions)
+    assert len(positions) == ledger.recorder.max_notification_id()
 
     pages, after = [], 0
     while True:
@@ -128,9 +129,8 @@ def test_audit_trail_filters_and_pages(
     assert pages == everything
 
     sams, _ = q.audit(live, project, q.AuditFilter(person=SPONSOR), limit=500)
-    assert sams and all(
-        SPONSOR in (r["actor"], r["attributed_to"]) or "Sam" in r["narrative"] for r in sams
-    )
+    assert sams
+    assert all(SPONSOR in (r["actor"], r["attributed_to"]) or "Sam" in r["narrative"] for r in sams)
     made, _ = q.audit(live, project, q.AuditFilter(type="Commitment.Made"), limit=500)
     assert len(made) == 4
     changes, _ = q.audit(live, project, q.AuditFilter(type="ChangeRequest"), limit=500)

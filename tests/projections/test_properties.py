@@ -3,6 +3,7 @@ the view rebuilt from zero, and the in-memory view of the project agree row for 
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -204,10 +205,8 @@ class Simulator:
                 self.pick("r") and led.close_risk(w(), p, self.pick("r"), reason="gone")
             ),  # type: ignore[arg-type]
         }
-        try:
+        with contextlib.suppress(DomainError):
             ops[op]()
-        except DomainError:
-            pass
 
     def _assess(self, cr: UUID) -> None:
         change = self.ledger.get_change_request(self.p, cr)

@@ -80,7 +80,9 @@ def test_rebuild_gives_the_live_rows_and_keeps_serving(
     for name in runner.projections:
         served: list[int] = []
 
-        def progress(position: int, head: int, name: str = name) -> None:
+        def progress(
+            position: int, head: int, name: str = name, served: list[int] = served
+        ) -> None:
             # While the new generation fills, the live one still answers.
             served.append(runner.active_generation(name))
 

@@ -32,7 +32,8 @@ def test_the_tour_through_the_views(
     # A disputed fulfilment is back with the promisor.
     assert items["API docs"]["state"] == "fulfilment_disputed"
     assert items["API docs"]["ball_in_court"]["party"] == "team"
-    assert "Demo video" not in items and "Training" not in items
+    assert "Demo video" not in items
+    assert "Training" not in items
     # The reopened issue is open again, with the team.
     assert items["Login slow"]["state"] == "in_progress"
     # The risk that materialised is not an open risk; the issue it raised is open.

@@ -1,0 +1,384 @@
+"""Importing email into a project: each message becomes an Interaction (channel ``email``) with
+its original bytes and attachments kept in the document store.
+
+How it goes (see docs/importing.md):
+
+1. Each message is read by :func:`~ledger.importing.mail.parse_email`; one that cannot be read
+   is rejected with its reason and the import goes on.
+2. Its id is derived from its Message-ID (:func:`~ledger.interaction.interaction_id_for_source`)
+   or, when it has none, from the SHA-256 of its bytes: the same message imported twice — in
+   one run or in two — is recorded once; the second is counted as a duplicate.
+3. Threads: a reply names its parent (``in_reply_to``) when the parent is recorded earlier in
+   the same import or is already in the ledger. A reply met before its parent waits for it, so
+   the order of the files does not matter. A reply whose parent never comes is linked to its
+   nearest ancestor in ``References`` that is known, else recorded as the start of a thread.
+4. Messages are recorded in batches (one atomic save each, through ``record_interactions``);
+   the originals and attachments of a batch are stored *before* its events. A crash therefore
+   leaves every recorded message whole; at worst some documents no event names yet, and the
+   next run — which skips what is already recorded — records the rest.
+5. The sender, when a member of the project, is the person the interaction is attributed to;
+   any other address is kept as it is (an external participant) and listed in the summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from ledger.common import Act, DomainError, InvalidInputError, derive_id
+from ledger.documents import DocumentStore, NewDocument
+from ledger.importing.mail import ParsedEmail, UnparseableEmailError, parse_email
+from ledger.importing.sources import MessageSource, RawMessage
+from ledger.interaction import (
+    InteractionChannel,
+    InteractionNotFoundError,
+    interaction_id_for_source,
+)
+from ledger.project import Member
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+
+#: Messages per atomic save (``record_interactions`` takes at most 1,000).
+DEFAULT_BATCH_SIZE = 250
+
+Progress = Callable[[int, int], None]
+
+
+class Outcome(StrEnum):
+    IMPORTED = "imported"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class MessageResult:
+    """What became of one message: its interaction's id (unless rejected), and why when it was
+    rejected or is a duplicate with different bytes."""
+
+    where: str
+    outcome: Outcome
+    interaction_id: UUID | None = None
+    reason: str | None = None
+
+
+@dataclass
+class EmailImportSummary:
+    messages: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    replies_linked: int = 0
+    replies_unlinked: int = 0
+    attachments: int = 0
+    results: list[MessageResult] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    members: set[str] = field(default_factory=set)
+    external_addresses: set[str] = field(default_factory=set)
+
+    @property
+    def rejected(self) -> list[MessageResult]:
+        return [r for r in self.results if r.outcome is Outcome.REJECTED]
+
+    def result_for(self, where: str) -> MessageResult:
+        for result in self.results:
+            if result.where == where:
+                return result
+        raise KeyError(where)
+
+
+@dataclass
+class _Pending:
+    """A parsed message waiting for its batch."""
+
+    sequence: int
+    raw: RawMessage
+    parsed: ParsedEmail
+    interaction_id: UUID
+    item: dict[str, Any]
+
+
+def import_emails(
+    ledger: Ledger,
+    project_id: UUID,
+    actor: str,
+    source: MessageSource,
+    *,
+    documents: DocumentStore | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Progress | None = None,
+) -> EmailImportSummary:
+    """Import every message of ``source`` into the project, recorded by ``actor`` (a member who
+    may record). Returns what became of each message."""
+    own_store = documents is None
+    store = documents if documents is not None else DocumentStore(ledger.storage)
+    try:
+        return _EmailImport(ledger, project_id, actor, store, batch_size, progress).run(source)
+    finally:
+        if own_store:
+            store.close()
+
+
+class _EmailImport:
+    def __init__(
+        self,
+        ledger: Ledger,
+        project_id: UUID,
+        actor: str,
+        documents: DocumentStore,
+        batch_size: int,
+        progress: Progress | None,
+    ) -> None:
+        if not 1 <= batch_size <= 1_000:
+            raise InvalidInputError("batch_size", "must be between 1 and 1000")
+        project, act = ledger.act_in(project_id, actor)  # may the actor record here at all?
+        self.ledger = ledger
+        self.project_id = project_id
+        self.actor = act.actor
+        self.members: dict[str, Member] = dict(project.members)
+        self.documents = documents
+        self.batch_size = batch_size
+        self.progress = progress
+        self.summary = EmailImportSummary()
+        self.seen: dict[UUID, str] = {}  # interaction id -> digest, for this run's duplicates
+        self.placed: set[UUID] = set()  # ids given to a batch in this run
+        self.stored_cache: dict[UUID, bool] = {}
+        self.waiting: dict[UUID, list[_Pending]] = {}
+        self.batch: list[_Pending] = []
+        self.results: list[tuple[int, MessageResult]] = []
+
+    # ------------------------------------------------------------------------------ run
+
+    def run(self, source: MessageSource) -> EmailImportSummary:
+        total = source.count()
+        done = 0
+        for sequence, raw in enumerate(source):
+            self._take(sequence, raw)
+            done += 1
+            if self.progress is not None:
+                self.progress(done, total)
+        for pending in self._orphans():
+            self._enqueue(pending, self._nearest_known_ancestor(pending.parsed))
+        self._flush()
+        self.summary.messages = done
+        self.summary.results = [r for _, r in sorted(self.results, key=lambda t: t[0])]
+        return self.summary
+
+    def _take(self, sequence: int, raw: RawMessage) -> None:
+        if raw.error is not None:
+            self._reject(sequence, raw.where, raw.error)
+            return
+        try:
+            parsed = parse_email(raw.data, envelope_date=raw.envelope_date)
+            pending = self._plan(sequence, raw, parsed)
+        except UnparseableEmailError as e:
+            self._reject(sequence, raw.where, e.reason)
+            return
+        first_digest = self.seen.get(pending.interaction_id)
+        if first_digest is not None:
+            reason = None if first_digest == parsed.sha256 else "same Message-ID, different bytes"
+            self._result(sequence, raw.where, Outcome.DUPLICATE, pending.interaction_id, reason)
+            return
+        self.seen[pending.interaction_id] = parsed.sha256
+        for note in parsed.notes:
+            self.summary.notes.append((raw.where, note))
+        parent = self._parent_id(parsed)
+        if parent is None or parent == pending.interaction_id:
+            self._enqueue(pending, None)
+        elif parent in self.placed or self._is_stored(parent):
+            self._enqueue(pending, parent)
+        else:
+            self.waiting.setdefault(parent, []).append(pending)
+
+    def _plan(self, sequence: int, raw: RawMessage, parsed: ParsedEmail) -> _Pending:
+        """The batch item of one message (checked here, so one bad message never fails a
+        batch)."""
+        sender = parsed.from_address
+        attributed_to = sender if sender in self.members and sender != self.actor else None
+        try:
+            Act(self.actor, occurred_at=parsed.occurred_at, attributed_to=attributed_to)
+        except DomainError as e:
+            raise UnparseableEmailError(str(e)) from None
+        item: dict[str, Any] = {
+            "channel": InteractionChannel.EMAIL,
+            "subject": parsed.subject,
+            "summary": parsed.summary or _empty_summary(parsed),
+            "from_address": sender,
+            "to": parsed.to,
+            "cc": parsed.cc,
+            "participants": parsed.bcc,
+            "body_sha256": parsed.sha256,
+            "attachments": [
+                {"name": a.name, "sha256": a.sha256, "size": a.size, "media_type": a.media_type}
+                for a in parsed.attachments
+            ],
+            "occurred_at": parsed.occurred_at,
+            "attributed_to": attributed_to,
+        }
+        if parsed.message_id is not None:
+            item["source_ref"] = parsed.message_id
+            try:
+                interaction_id = interaction_id_for_source(self.project_id, parsed.message_id)
+            except InvalidInputError as e:
+                raise UnparseableEmailError(f"Message-ID: {e.message}") from None
+        else:
+            key = f"email-sha256:{parsed.sha256}"
+            item["idempotency_key"] = key
+            interaction_id = derive_id("interaction", self.project_id, key)
+        return _Pending(sequence, raw, parsed, interaction_id, item)
+
+    # -------------------------------------------------------------------------- threads
+
+    def _parent_id(self, parsed: ParsedEmail) -> UUID | None:
+        if parsed.parent_ref is None:
+            return None
+        return interaction_id_for_source(self.project_id, parsed.parent_ref)
+
+    def _is_stored(self, interaction_id: UUID) -> bool:
+        known = self.stored_cache.get(interaction_id)
+        if known is None:
+            try:
+                self.ledger.get_interaction(self.project_id, interaction_id)
+                known = True
+            except InteractionNotFoundError:
+                known = False
+            self.stored_cache[interaction_id] = known
+        return known
+
+    def _enqueue(self, first: _Pending, in_reply_to: UUID | None) -> None:
+        """Give ``first`` to the batch, then every reply that waited for it (and theirs)."""
+        stack = [(first, in_reply_to)]
+        while stack:
+            pending, parent = stack.pop()
+            pending.item["in_reply_to"] = parent
+            self.batch.append(pending)
+            self.placed.add(pending.interaction_id)
+            for child in reversed(self.waiting.pop(pending.interaction_id, [])):
+                stack.append((child, pending.interaction_id))
+            if len(self.batch) >= self.batch_size:
+                self._flush()
+
+    def _orphans(self) -> Iterator[_Pending]:
+        """Replies whose parent never came, oldest first (each releases its own replies)."""
+        while self.waiting:
+            parent_id = min(self.waiting, key=lambda p: self.waiting[p][0].sequence)
+            queue = self.waiting[parent_id]
+            pending = queue.pop(0)
+            if not queue:
+                del self.waiting[parent_id]
+            yield pending
+
+    def _nearest_known_ancestor(self, parsed: ParsedEmail) -> UUID | None:
+        for ref in reversed(parsed.references):
+            ancestor = interaction_id_for_source(self.project_id, ref)
+            if ancestor in self.placed or self._is_stored(ancestor):
+                return ancestor
+        return None
+
+    # ---------------------------------------------------------------------------- store
+
+    def _flush(self) -> None:
+        batch, self.batch = self.batch, []
+        while batch:
+            self.documents.put_many([doc for pending in batch for doc in _documents(pending)])
+            try:
+                recorded = self.ledger.record_interactions(
+                    self.actor, self.project_id, [p.item for p in batch]
+                )
+            except DomainError as e:
+                batch = self._drop_failed(batch, e)
+                continue
+            for pending, result in zip(batch, recorded, strict=True):
+                self._count(pending, imported=result.position != 0)
+            return
+
+    def _drop_failed(self, batch: list[_Pending], error: DomainError) -> list[_Pending]:
+        """Reject the item the batch failed on (its error names ``items[i]``) and unlink the
+        replies to it; raise when the error concerns the whole batch."""
+        index = _failed_index(error)
+        if index is None or index >= len(batch):
+            raise error
+        failed = batch.pop(index)
+        self.placed.discard(failed.interaction_id)
+        self.seen.pop(failed.interaction_id, None)
+        self._reject(failed.sequence, failed.raw.where, _item_reason(error))
+        for pending in batch:
+            if pending.item.get("in_reply_to") == failed.interaction_id:
+                pending.item["in_reply_to"] = self._nearest_known_ancestor(pending.parsed)
+        return batch
+
+    # -------------------------------------------------------------------------- counting
+
+    def _count(self, pending: _Pending, *, imported: bool) -> None:
+        summary = self.summary
+        parsed = pending.parsed
+        outcome = Outcome.IMPORTED if imported else Outcome.DUPLICATE
+        self._result(pending.sequence, pending.raw.where, outcome, pending.interaction_id, None)
+        if not imported:
+            return
+        summary.attachments += len(parsed.attachments)
+        if parsed.parent_ref is not None:
+            if pending.item.get("in_reply_to") is not None:
+                summary.replies_linked += 1
+            else:
+                summary.replies_unlinked += 1
+        for address in parsed.addresses:
+            (summary.members if address in self.members else summary.external_addresses).add(
+                address
+            )
+
+    def _result(
+        self,
+        sequence: int,
+        where: str,
+        outcome: Outcome,
+        interaction_id: UUID | None,
+        reason: str | None,
+    ) -> None:
+        if outcome is Outcome.IMPORTED:
+            self.summary.imported += 1
+        elif outcome is Outcome.DUPLICATE:
+            self.summary.duplicates += 1
+        self.results.append((sequence, MessageResult(where, outcome, interaction_id, reason)))
+
+    def _reject(self, sequence: int, where: str, reason: str) -> None:
+        self._result(sequence, where, Outcome.REJECTED, None, reason)
+
+
+def _documents(pending: _Pending) -> Iterator[NewDocument]:
+    yield NewDocument(pending.raw.data, "message/rfc822", pending.raw.filename)
+    for attachment in pending.parsed.attachments:
+        yield NewDocument(attachment.data, attachment.media_type, attachment.name)
+
+
+def _empty_summary(parsed: ParsedEmail) -> str:
+    names = ", ".join(a.name for a in parsed.attachments)
+    return f"(no text; attachments: {names})" if names else "(no subject and no text)"
+
+
+def _failed_index(error: DomainError) -> int | None:
+    text = error.field if isinstance(error, InvalidInputError) else str(error)
+    if not text.startswith("items["):
+        return None
+    try:
+        return int(text[len("items[") : text.index("]")])
+    except ValueError:
+        return None
+
+
+def _item_reason(error: DomainError) -> str:
+    if isinstance(error, InvalidInputError):
+        field_name = error.field.partition(".")[2] or error.field
+        return f"{field_name}: {error.message}"
+    return str(error).partition(": ")[2] or str(error)
+
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "EmailImportSummary",
+    "MessageResult",
+    "Outcome",
+    "import_emails",
+]
