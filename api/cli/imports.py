@@ -27,6 +27,7 @@ from ledger.exports import VIEWS, ExportFormat, export
 from ledger.importing import EmailImportSummary, EmlFiles, Mbox, MessageSource, import_emails
 from ledger.importing.minutes import MinutesParseError, import_minutes
 from ledger.importing.sources import SourceError
+from projections import exports as _projection_exports  # noqa: F401  (open-items, audit)
 
 import_app = typer.Typer(
     help="Bring existing communication into a project: email (mbox, .eml) and minutes.",
