@@ -98,8 +98,9 @@ class AcknowledgementRequest(LedgerAggregate):
 
     class Acknowledged(LedgerAggregate.Event):
         """The person confirms the subject as requested. ``checkpoint_size`` and
-        ``checkpoint_root`` will name the signed log checkpoint the person saw (not filled
-        yet). By: the person themself, in person."""
+        ``checkpoint_root`` (base64, as in the checkpoint) name the latest signed log checkpoint
+        when they did (``None`` before the first): the person witnesses that state of the log.
+        By: the person themself, in person."""
 
         comment: str
         checkpoint_size: int | None
@@ -170,15 +171,18 @@ class AcknowledgementRequest(LedgerAggregate):
             due_at=due_at,
         )
 
-    def acknowledge(self, act: Act, *, comment: str = "") -> None:
+    def acknowledge(
+        self, act: Act, *, comment: str = "", checkpoint: tuple[int, str] | None = None
+    ) -> None:
+        """``checkpoint``: ``(size, base64 root)`` of the latest signed log checkpoint."""
         self._require_in_person(act, "acknowledge")
         self._require_requested("acknowledge")
         self._record(
             self.Acknowledged,
             act,
             comment=require_text(comment, "comment", empty=True),
-            checkpoint_size=None,
-            checkpoint_root=None,
+            checkpoint_size=checkpoint[0] if checkpoint else None,
+            checkpoint_root=checkpoint[1] if checkpoint else None,
         )
 
     def dispute(self, act: Act, *, reason: str, proposed_correction: str = "") -> None:

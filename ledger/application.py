@@ -15,6 +15,7 @@ from ledger.commands.expectations import ExpectationCommands
 from ledger.commands.interactions import InteractionCommands
 from ledger.commands.issues import IssueCommands
 from ledger.commands.meetings import MeetingCommands
+from ledger.commands.minutes import MinutesCommands
 from ledger.commands.projects import ProjectCommands
 from ledger.commands.risks import RiskCommands
 from ledger.commands.status_reports import StatusReportCommands
@@ -27,6 +28,7 @@ class Ledger(
     InteractionCommands,
     AcknowledgementCommands,
     MeetingCommands,
+    MinutesCommands,
     StatusReportCommands,
     IssueCommands,
     RiskCommands,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from uuid import UUID
 
@@ -13,9 +14,11 @@ from ledger.acknowledgement import (
 )
 from ledger.commitment import Commitment
 from ledger.common import Act, InvalidInputError, LedgerAggregate, NotFoundError, normalise_email
+from ledger.integrity.checkpoints import CheckpointHead, CheckpointStore
 from ledger.meeting import Meeting
 from ledger.project import NotAMemberError, Project
 from ledger.service import LedgerService, Recorded
+from ledger.sql import SqlDatabase
 from ledger.status_report import StatusReport
 from ledger.validation import parse_enum
 
@@ -31,7 +34,12 @@ class _SubjectNotFoundError(NotFoundError):
     pass
 
 
+_checkpoint_lock = threading.Lock()
+
+
 class AcknowledgementCommands(LedgerService):
+    _checkpoint_db: SqlDatabase | None = None  # opened on the first acknowledgement
+
     def request_acknowledgement(
         self,
         actor: str,
@@ -90,12 +98,32 @@ class AcknowledgementCommands(LedgerService):
         occurred_at: datetime | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        """The person asked confirms the subject — always in person (no ``attributed_to``)."""
+        """The person asked confirms the subject — always in person (no ``attributed_to``).
+        The acknowledgement records the latest signed log checkpoint (size and root), so the
+        person co-signs the state of the log they saw."""
         request, act = self._acknowledgement_request(
             actor, project_id, request_id, occurred_at, None, expected_version
         )
-        request.acknowledge(act, comment=comment)
+        head = self.latest_checkpoint_head()
+        request.acknowledge(
+            act, comment=comment, checkpoint=(head.size, head.root_base64) if head else None
+        )
         return self.save_changes(request)
+
+    def latest_checkpoint_head(self) -> CheckpointHead | None:
+        """The latest kept checkpoint of the tamper-evident log (``None`` before the first)."""
+        with _checkpoint_lock:
+            if self._checkpoint_db is None:
+                self._checkpoint_db = SqlDatabase(self.storage)
+            db = self._checkpoint_db
+        return CheckpointStore(db).latest_head()
+
+    def close(self) -> None:
+        with _checkpoint_lock:
+            db, self._checkpoint_db = self._checkpoint_db, None
+        if db is not None:
+            db.close()
+        super().close()
 
     def dispute_acknowledgement(
         self,

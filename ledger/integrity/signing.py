@@ -1,4 +1,4 @@
-"""Ed25519 keys and signed notes, as in C2SP ``signed-note`` (and Go's ``golang.org/x/mod/sumdb/note``).
+"""Ed25519 keys and signed notes, as in C2SP ``signed-note`` (and Go's ``sumdb/note`` package).
 
 A signed note is a text ending in a newline, a blank line, then signature lines::
 
@@ -9,8 +9,10 @@ ID is ``SHA-256(key name || 0x0A || 0x01 || 32-byte public key)[:4]``.
 
 Keys are written in the forms Go's ``note`` package reads:
 
-* verifier key (public, printed by ``accord key show``): ``<name>+<key ID, 8 hex>+<base64(0x01 || public key)>``
-* signer key (the private key file): ``PRIVATE+KEY+<name>+<key ID, 8 hex>+<base64(0x01 || 32-byte seed)>``
+* verifier key (public, printed by ``accord key show``):
+  ``<name>+<key ID, 8 hex>+<base64(0x01 || public key)>``
+* signer key (the private key file):
+  ``PRIVATE+KEY+<name>+<key ID, 8 hex>+<base64(0x01 || 32-byte seed)>``
 
 The private key file is created on first use with owner-only permissions (0600, in a directory
 created 0700), atomically, so two processes starting at once agree on one key. Its location:
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import os
 import secrets
 import stat
@@ -105,7 +108,7 @@ class Verifier:
     def parse(cls, vkey: str) -> Verifier:
         """Read ``<name>+<hex key ID>+<base64>``; ``ValueError`` if malformed or inconsistent."""
         text = vkey.strip()
-        parts = text.split("+")
+        parts = text.split("+", 2)  # the base64 key may itself hold '+'
         if len(parts) != 3:
             raise ValueError("a verifier key reads <name>+<key id>+<base64 key>")
         name, key_hex, encoded = parts
@@ -162,7 +165,7 @@ class Signer:
 
     @classmethod
     def parse(cls, skey: str, path: Path | None = None) -> Signer:
-        parts = skey.strip().split("+")
+        parts = skey.strip().split("+", 4)
         if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
             raise ValueError("a signer key reads PRIVATE+KEY+<name>+<key id>+<base64 key>")
         _, _, name, key_hex, encoded = parts
@@ -314,10 +317,8 @@ def load_or_create_signer(path: Path, origin: str | None = None) -> Signer:
                 f.write(signer.skey + "\n")
                 f.flush()
                 os.fsync(f.fileno())
-            try:
-                os.link(temporary, path)  # atomic, and fails if another process won the race
-            except FileExistsError:
-                pass
+            with contextlib.suppress(FileExistsError):  # another process won the race
+                os.link(temporary, path)  # atomic
         finally:
             temporary.unlink(missing_ok=True)
     except OSError as e:

@@ -3,7 +3,7 @@
 * ``integrity_leaves`` — one row per sealed event: its leaf index (0-based, the order of
   positions), its position, and its leaf hash. Level 0 of the tree.
 * ``integrity_nodes`` — every complete (perfect) subtree root above the leaves, by
-  ``(level, node_index)``: the node covers leaves ``[node_index << level, (node_index + 1) << level)``.
+  ``(level, node_index)``: the node covers leaves ``[i << level, (i + 1) << level)``.
   Written once, when the subtree fills up (``CompactRange``'s ``on_node``), never changed.
 * ``integrity_state`` — one row: the sealed size, the last sealed position, the frontier (the
   roots of the perfect subtrees covering the sealed leaves, largest first, concatenated) and when

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
@@ -16,6 +17,7 @@ from ledger.acknowledgement import (
 )
 from ledger.application import Ledger, VersionMismatchError
 from ledger.common import InvalidInputError, InvalidTransitionError, NotPermittedError
+from ledger.integrity import Integrity
 from ledger.project import NotAMemberError
 
 PM = "pm@acme.test"
@@ -229,3 +231,28 @@ def test_requests_of_another_project_are_not_found(ledger: Ledger) -> None:
         ledger.withdraw_acknowledgement_request(PM, second, request_id, reason="r")
     with pytest.raises(AcknowledgementRequestNotFoundError):
         ledger.get_acknowledgement_request(first, uuid4())
+
+
+def test_an_acknowledgement_records_the_latest_checkpoint(ledger: Ledger, tmp_path: Path) -> None:
+    """Witnessing: the person co-signs the state of the log they saw (none before the first)."""
+    project_id = project_with_members(ledger)
+    subject = commitment(ledger, project_id)
+    first, second = (
+        ledger.request_acknowledgement(
+            PM, project_id, subject_kind="commitment", subject_id=subject, person=person
+        ).id
+        for person in (SPONSOR, CLIENT2)
+    )
+    ledger.acknowledge(SPONSOR, project_id, first)
+    events = ledger.recorder.select_events(first)
+    assert b'"checkpoint_size":null' in events[-1].state
+    with Integrity.for_ledger(ledger, key_file=tmp_path / "log.key") as integrity:
+        checkpoint = integrity.make_checkpoint()
+    ledger.acknowledge(CLIENT2, project_id, second)
+    (_, acknowledged) = ledger.recorder.select_events(second)
+    event = ledger.mapper.to_domain_event(acknowledged)
+    assert isinstance(event, AcknowledgementRequest.Acknowledged)
+    assert (event.checkpoint_size, event.checkpoint_root) == (
+        checkpoint.size,
+        checkpoint.root_base64,
+    )
