@@ -1,19 +1,10 @@
 """Who promised what, to whom, when — and how well it is evidenced.
 
 Table ``commitments``: one row per commitment with its current terms and state, who recorded it
-(and for whom), who acknowledged it, when it was fulfilled and accepted, and its **evidence
-grade**, from weakest to strongest:
-
-1. ``recorded_by_counterparty`` — the other side put it in the ledger (the promisee, or anyone
-   not of the promisor's party), and the promisor has not confirmed it;
-2. ``recorded_or_confirmed_by_promisor`` — the promisor's side is on record: the promisor (or a
-   member of the promisor's party) recorded it, or the promisor acknowledged it;
-3. ``acknowledged_in_ledger`` — both sides are on record (the promisee's side recorded it or the
-   promisee acknowledged it, and likewise the promisor's);
-4. ``acknowledged_with_hashed_source`` — as 3, and its source is a held original identified by
-   its SHA-256 digest (an imported email, signed minutes).
-
-``hashed_source`` is also kept on its own: a hashed source strengthens any grade.
+(and for whom, and from which party), who acknowledged it, when it was fulfilled and accepted,
+its source, and its **evidence grade** (the rule of :mod:`ledger.evidence`, shared with the
+evidence bundles' report). ``hashed_source`` is also kept on its own: a hashed source
+strengthens any grade.
 """
 
 from __future__ import annotations
@@ -21,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.commitment import Commitment
+from ledger.evidence import evidence_grade as grade
 from ledger.interaction import Interaction
 from projections.framework import Table, View, iso, on, sid
 from projections.members import MemberTracking, members_table
@@ -72,27 +64,18 @@ HASHED_INTERACTIONS = Table(
     key=("interaction_id",),
 )
 
-GRADES = (
-    "recorded_by_counterparty",
-    "recorded_or_confirmed_by_promisor",
-    "acknowledged_in_ledger",
-    "acknowledged_with_hashed_source",
-)
-
 
 def evidence_grade(row: dict[str, Any]) -> str:
-    acknowledged = set(filter(None, row["acknowledged_by"].split(",")))
-    recorder, recorder_party = row["recorded_by"], row["recorded_by_party"]
-
-    def on_record(person: str, party: str | None) -> bool:
-        same_side = recorder_party is not None and recorder_party == party
-        return recorder == person or same_side or person in acknowledged
-
-    by_promisor = on_record(row["promisor"], row["promisor_party"])
-    by_promisee = on_record(row["promisee"], row["promisee_party"])
-    if by_promisor and by_promisee:
-        return GRADES[3] if row["hashed_source"] else GRADES[2]
-    return GRADES[1] if by_promisor else GRADES[0]
+    return grade(
+        promisor=row["promisor"],
+        promisor_party=row["promisor_party"],
+        promisee=row["promisee"],
+        promisee_party=row["promisee_party"],
+        recorded_by=row["recorded_by"],
+        recorded_by_party=row["recorded_by_party"],
+        acknowledged_by=set(filter(None, row["acknowledged_by"].split(","))),
+        hashed_source=bool(row["hashed_source"]),
+    ).value
 
 
 class CommitmentsProjection(MemberTracking):

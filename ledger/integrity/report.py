@@ -24,10 +24,11 @@ import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any, Final
 
 import orjson
+
+from ledger.evidence import EvidenceGrade, evidence_grade, on_record
 
 __all__ = ["REPORT_FORMAT", "CommitmentEvidence", "EvidenceGrade", "grade_commitments", "render"]
 
@@ -36,17 +37,6 @@ REPORT_FORMAT: Final = 1
 _ENVELOPE: Final = frozenset(
     ("timestamp", "originator_topic", "project_id", "actor", "attributed_to", "occurred_at")
 )
-
-
-class EvidenceGrade(StrEnum):
-    RECORDED_BY_COUNTERPARTY = "recorded_by_counterparty"
-    RECORDED_OR_CONFIRMED_BY_PROMISOR = "recorded_or_confirmed_by_promisor"
-    ACKNOWLEDGED_IN_LEDGER = "acknowledged_in_ledger"
-    ACKNOWLEDGED_WITH_HASHED_SOURCE = "acknowledged_with_hashed_source"
-
-    @property
-    def rank(self) -> int:
-        return list(EvidenceGrade).index(self) + 1
 
 
 @dataclass
@@ -99,18 +89,26 @@ def grade_commitments(events: Sequence[dict[str, Any]]) -> list[CommitmentEviden
     for item in commitments.values():
         recorder_party = party.get(item.recorded_by)
 
-        by_promisor = _on_record(item, item.promisor, party)
-        by_promisee = _on_record(item, item.promisee, party)
-        if by_promisor and by_promisee:
-            item.grade = (
-                EvidenceGrade.ACKNOWLEDGED_WITH_HASHED_SOURCE
-                if item.source_sha256
-                else EvidenceGrade.ACKNOWLEDGED_IN_LEDGER
+        by_promisor, by_promisee = (
+            on_record(
+                person,
+                party.get(person),
+                recorded_by=item.recorded_by,
+                recorded_by_party=recorder_party,
+                acknowledged_by=item.acknowledged_by,
             )
-        elif by_promisor:
-            item.grade = EvidenceGrade.RECORDED_OR_CONFIRMED_BY_PROMISOR
-        else:
-            item.grade = EvidenceGrade.RECORDED_BY_COUNTERPARTY
+            for person in (item.promisor, item.promisee)
+        )
+        item.grade = evidence_grade(
+            promisor=item.promisor,
+            promisor_party=party.get(item.promisor),
+            promisee=item.promisee,
+            promisee_party=party.get(item.promisee),
+            recorded_by=item.recorded_by,
+            recorded_by_party=recorder_party,
+            acknowledged_by=item.acknowledged_by,
+            hashed_source=bool(item.source_sha256),
+        )
         recorded = f"recorded by {item.recorded_by}"
         if recorder_party:
             recorded += f" ({recorder_party} side)"
@@ -126,14 +124,6 @@ def grade_commitments(events: Sequence[dict[str, Any]]) -> list[CommitmentEviden
         if item.source_sha256:
             item.facts.append(f"hashed source: sha256 {item.source_sha256}")
     return sorted(commitments.values(), key=lambda c: c.position)
-
-
-def _on_record(item: CommitmentEvidence, person: str, party: dict[str, str]) -> bool:
-    """The person's side is on record: they recorded it, someone of their side did, or they
-    acknowledged it."""
-    recorder_party = party.get(item.recorded_by)
-    same_side = recorder_party is not None and recorder_party == party.get(person)
-    return item.recorded_by == person or same_side or person in item.acknowledged_by
 
 
 # ---------------------------------------------------------------------------------------------
