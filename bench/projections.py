@@ -224,7 +224,10 @@ class ProjectGenerator:
 
     def change(self, pid: UUID, milestones: list[Any]) -> None:
         target = self.rnd.choice(milestones)
-        if target.value == ExpectationValue(date=(self.t + timedelta(days=90)).date()):
+        new_date = ExpectationValue(
+            date=(START + timedelta(days=self.rnd.randint(30, 3000))).date()
+        )
+        if target.value == new_date or not target.is_changeable:
             return
         cr = ChangeRequest.request(
             self.act(self.sponsor),
@@ -237,7 +240,6 @@ class ProjectGenerator:
             affected_expectations=(target.id,),
         )
         self.keep(cr)
-        new_date = ExpectationValue(date=(self.t + timedelta(days=90)).date())
         cr.assess_impact(
             self.act(self.pm),
             party=Party.TEAM,
@@ -245,7 +247,7 @@ class ProjectGenerator:
             schedule_delta_days=7,
             revisions=(ProposedRevision(expectation_id=target.id, value=new_date),),
         )
-        if target.is_changeable and self.rnd.random() < 0.7:
+        if self.rnd.random() < 0.7:
             act = self.act(self.sponsor)
             cr.approve(act, approver_role=Role.CLIENT_APPROVER, conditions="")
             target.revise(

@@ -177,6 +177,9 @@ class SqlDatabase:
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=30000")
+            # Views and the Merkle log are indexed by random UUIDs: keep their b-trees in memory
+            # (64 MiB per connection) rather than SQLite's 2 MiB default.
+            conn.execute("PRAGMA cache_size=-65536")
             if not self.durable:
                 conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
