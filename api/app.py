@@ -2,58 +2,144 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Any
 
-from fastapi import Depends, FastAPI, Request
-from pydantic import BaseModel
+from anyio import to_thread
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
+from api.bootstrap import Services, bootstrap
+from api.middleware import BodyLimitMiddleware, IdempotencyMiddleware
+from api.problems import install_problem_handlers, problem_media_types
+from api.routers import ROUTERS
 from api.settings import Settings
 from ledger.application import Ledger
 
+DESCRIPTION = """\
+Every client interaction, commitment, change request, decision and acknowledgement of a
+project, recorded as immutable events. See `docs/api.md` for a worked example.
 
-class Health(BaseModel):
-    status: str
-    storage: str
-    position: int
+* **Authentication**: `Authorization: Bearer <token>` (`accord token create --email ...`).
+* **Authorisation**: by your role in each project; a project you are not a member of is 404.
+* **Retries**: send an `Idempotency-Key` with any POST.
+* **Concurrency**: item reads return an `ETag`; send it as `If-Match` with a step.
+* **Errors**: `application/problem+json` (RFC 9457).
+* **Lists**: cursor pagination (`cursor`, `limit`; `next_cursor` in each page).
+"""
 
 
 def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -> FastAPI:
     """Build the app for ``settings``; pass ``ledger`` to share an application (tests)."""
     settings = settings or Settings()
-    owned = ledger is None
-    app_ledger = ledger or Ledger(settings.database_url)
+    services = bootstrap(settings, ledger)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        runner = services.runner
+        thread = (
+            runner.start_in_background(settings.projections_poll_seconds)
+            if settings.run_projections
+            else None
+        )
+        stop_checkpoints = threading.Event()
+        checkpoints = None
+        if settings.checkpoint_seconds > 0:
+            checkpoints = threading.Thread(
+                target=services.integrity.checkpoint_periodically,
+                args=(settings.checkpoint_seconds, stop_checkpoints, _log_checkpoint_error),
+                name="accord-checkpoints",
+                daemon=True,
+            )
+            checkpoints.start()
         try:
             yield
         finally:
-            if owned:
-                app_ledger.close()
+            stop_checkpoints.set()
+            if checkpoints is not None:
+                checkpoints.join(timeout=10)
+            if thread is not None:
+                runner.stop()
+                thread.join(timeout=10)
+            services.close()
 
-    app = FastAPI(
-        title="Accord",
-        summary="Event-sourced communication ledger for project teams and their clients",
-        version="0.1.0",
-        lifespan=lifespan,
-    )
-    app.state.ledger = app_ledger
+    app = _routes(lifespan)
+    app.state.services = services
     app.state.settings = settings
-
-    @app.get("/health", tags=["health"])
-    def health(ledger: Annotated[Ledger, Depends(get_ledger)]) -> Health:
-        """Liveness and storage check: the backend in use and the latest event position."""
-        return Health(
-            status="ok",
-            storage=ledger.storage.backend,
-            position=ledger.recorder.max_notification_id() or 0,
-        )
-
+    app.state.ledger = services.ledger
+    # Added last = outermost: the body limit applies before an Idempotency-Key is claimed.
+    app.add_middleware(
+        IdempotencyMiddleware,
+        store=services.idempotency,
+        authenticate=services.tokens.authenticate,
+    )
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     return app
 
 
-def get_ledger(request: Request) -> Ledger:
-    ledger: Ledger = request.app.state.ledger
-    return ledger
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document, without opening any storage."""
+    return _routes(None).openapi()
+
+
+def _log_checkpoint_error(error: Exception) -> None:
+    logging.getLogger("accord.integrity").error("periodic checkpoint failed: %s", error)
+
+
+def _routes(lifespan: Any) -> FastAPI:
+    app = FastAPI(
+        title="Accord",
+        summary="Event-sourced communication ledger for project teams and their clients",
+        description=DESCRIPTION,
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    _document(app)
+    return app
+
+
+def _document(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                summary=app.summary,
+                description=app.description,
+                routes=app.routes,
+                tags=TAGS,
+            )
+            app.openapi_schema = problem_media_types(schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+TAGS = [
+    {"name": "health", "description": "Liveness and readiness."},
+    {"name": "tokens", "description": "Who you are; issuing and revoking bearer tokens."},
+    {"name": "projects", "description": "Projects, their members and roles, and their plan."},
+    {"name": "interactions", "description": "Emails, calls, chats: communication acts."},
+    {"name": "meetings", "description": "Meetings and their minutes."},
+    {"name": "commitments", "description": "Who promised what to whom, by when."},
+    {"name": "expectations", "description": "The agreed baseline: scope, dates, budget..."},
+    {"name": "change requests", "description": "Changes to the baseline, assessed and decided."},
+    {
+        "name": "acknowledgement requests",
+        "description": "One person asked to confirm one version of something.",
+    },
+    {"name": "issues", "description": "Problems, questions and feedback, until resolved."},
+    {"name": "decisions", "description": "Decisions taken, and what superseded them."},
+    {"name": "risks", "description": "Risks, their assessment, response and outcome."},
+    {"name": "status reports", "description": "Periodic reports to the project's people."},
+    {"name": "events", "description": "The event feed: JSON pages and Server-Sent Events."},
+]
+
+__all__ = ["Services", "create_app"]

@@ -1,0 +1,99 @@
+"""The services one API process runs on, built in one place from its settings.
+
+:func:`bootstrap` opens the ledger (or takes the one given, for tests), the SQL database beside
+its events, and the API's own stores on it. Routes reach them only through the dependencies of
+:mod:`api.deps`. The projection runner (read models) is built here too; the app's lifespan
+runs it in a background thread unless ``Settings.run_projections`` is off.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from api import idempotency, item_index, tokens
+from api.feed import EventFeed
+from api.idempotency import IdempotencyStore
+from api.item_index import ItemIndex
+from api.settings import Settings
+from api.tokens import TokenStore
+from ledger.application import Ledger
+from ledger.integrity.service import Integrity
+from ledger.sql import SqlDatabase
+from projections.runner import ProjectionRunner
+
+SCHEMA = (*tokens.SCHEMA, *idempotency.SCHEMA, *item_index.SCHEMA)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    ledger: Ledger
+    db: SqlDatabase
+    #: The same database, for the item index: derived rows, committed without fsync on SQLite.
+    derived_db: SqlDatabase
+    tokens: TokenStore
+    idempotency: IdempotencyStore
+    index: ItemIndex
+    feed: EventFeed
+    runner: ProjectionRunner
+    integrity: Integrity
+    owns_ledger: bool = field(default=True, repr=False)
+
+    def close(self) -> None:
+        self.runner.close()
+        self.integrity.close()
+        self.db.close()
+        self.derived_db.close()
+        if self.owns_ledger:
+            self.ledger.close()
+
+
+def create_tables(db: SqlDatabase) -> None:
+    """Create the API's tables if missing. Several processes may start at once against one
+    PostgreSQL, where concurrent ``CREATE ... IF NOT EXISTS`` can still collide: retry."""
+    for attempt in range(5):
+        try:
+            db.execute_script(SCHEMA)
+            return
+        except Exception:
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
+def bootstrap(settings: Settings, ledger: Ledger | None = None) -> Services:
+    owns_ledger = ledger is None
+    app_ledger = ledger if ledger is not None else Ledger(settings.database_url)
+    db = SqlDatabase(app_ledger.storage)
+    derived_db = SqlDatabase(app_ledger.storage, durable=False)
+    try:
+        create_tables(db)
+    except Exception:
+        db.close()
+        derived_db.close()
+        if owns_ledger:
+            app_ledger.close()
+        raise
+    return Services(
+        settings=settings,
+        ledger=app_ledger,
+        db=db,
+        derived_db=derived_db,
+        tokens=TokenStore(db),
+        idempotency=IdempotencyStore(
+            db,
+            ttl_seconds=settings.idempotency_ttl_seconds,
+            stale_seconds=settings.idempotency_stale_seconds,
+        ),
+        index=ItemIndex(derived_db, app_ledger.recorder, app_ledger.mapper),
+        feed=EventFeed(
+            app_ledger.recorder,
+            app_ledger.mapper,
+            scan_limit=settings.feed_scan_limit,
+            cache_size=settings.feed_cache_events,
+        ),
+        runner=ProjectionRunner(app_ledger, db=derived_db),
+        integrity=Integrity.for_ledger(app_ledger),
+        owns_ledger=owns_ledger,
+    )

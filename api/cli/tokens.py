@@ -1,0 +1,111 @@
+"""``accord token create | list | revoke``: bearer tokens for the HTTP API.
+
+``create`` prints the token alone on standard output (so ``TOKEN=$(accord token create ...)``
+works) and what it is on standard error. Only the token's digest is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from api.bootstrap import create_tables
+from api.cli.main import DatabaseURL, app, console, err
+from api.tokens import IssuedToken, TokenNotFoundError, TokenStore
+from ledger.common import InvalidInputError
+from ledger.sql import SqlDatabase
+from ledger.storage import Storage, StorageURLError, parse_database_url
+
+token_app = typer.Typer(help="Bearer tokens for the HTTP API.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@contextmanager
+def token_store(database_url: str | Storage | None) -> Iterator[TokenStore]:
+    """The token table of the ledger at ``database_url``, or exit with a clear message."""
+    try:
+        storage = (
+            database_url if isinstance(database_url, Storage) else parse_database_url(database_url)
+        )
+    except StorageURLError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2) from None
+    try:
+        db = SqlDatabase(storage)
+        create_tables(db)
+    except Exception as e:  # connection refused, bad credentials...
+        err.print(f"[red]error:[/red] cannot open {storage.display}: {e}")
+        raise typer.Exit(2) from None
+    try:
+        yield TokenStore(db)
+    finally:
+        db.close()
+
+
+def issue_tokens(
+    storage: Storage, people: Iterable[tuple[str, str]], *, label: str
+) -> list[tuple[str, IssuedToken]]:
+    """A new token for each ``(role, email)``; earlier tokens stay valid."""
+    with token_store(storage) as store:
+        return [(role, store.create(email, label=label)) for role, email in people]
+
+
+@token_app.command("create")
+def create(
+    email: Annotated[str, typer.Option(help="The person the token is for")],
+    admin: Annotated[
+        bool, typer.Option("--admin", help="May also issue and revoke others' tokens")
+    ] = False,
+    label: Annotated[str, typer.Option(help="What the token is for")] = "",
+    database_url: DatabaseURL = None,
+) -> None:
+    """Issue a token and print it (once: only its digest is kept)."""
+    with token_store(database_url) as store:
+        try:
+            issued = store.create(email, admin=admin, label=label)
+        except InvalidInputError as e:
+            err.print(f"[red]error:[/red] {e}")
+            raise typer.Exit(2) from None
+    typer.echo(issued.token)
+    kind = "admin token" if issued.admin else "token"
+    err.print(f"{kind} {issued.token_id} for {issued.email}")
+
+
+@token_app.command("list")
+def list_tokens(
+    email: Annotated[str | None, typer.Option(help="Only this person's tokens")] = None,
+    database_url: DatabaseURL = None,
+) -> None:
+    """The tokens issued (ids, people, labels; never the tokens themselves)."""
+    with token_store(database_url) as store:
+        tokens = store.list(email)
+    table = Table("id", "email", "admin", "label", "created", "revoked")
+    for t in tokens:
+        table.add_row(
+            t.token_id,
+            t.email,
+            "yes" if t.admin else "",
+            t.label,
+            t.created_at.strftime("%Y-%m-%d %H:%M"),
+            t.revoked_at.strftime("%Y-%m-%d %H:%M") if t.revoked_at else "",
+        )
+    console.print(table)
+
+
+@token_app.command("revoke")
+def revoke(
+    token_id: Annotated[str, typer.Argument(help="The token's id (tok_...)")],
+    database_url: DatabaseURL = None,
+) -> None:
+    """Revoke a token: it no longer authenticates anyone."""
+    with token_store(database_url) as store:
+        try:
+            info = store.revoke(token_id)
+        except TokenNotFoundError:
+            err.print(f"[red]error:[/red] no token {token_id}")
+            raise typer.Exit(1) from None
+    console.print(f"revoked {info.token_id} of {info.email}")

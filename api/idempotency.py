@@ -1,0 +1,141 @@
+"""Safe retries: the answer to a POST sent with an ``Idempotency-Key`` is kept, and a retry with
+the same key and the same request gets that answer again without running the command twice.
+
+Keys belong to the person of the token (two people cannot collide) and are kept in the table
+``api_idempotency`` beside the events. A request first *claims* its key (one row, inserted or
+taken in one transaction); it then runs; a successful (2xx) answer is stored on the row, any
+other answer releases the claim — a failed command recorded nothing, so running it again is
+safe. While a claim is running, a second request with the same key is told 409 (retry later);
+a claim whose request died is taken over after ``stale_seconds``. Answers are replayed for
+``ttl_seconds``.
+
+The same key with a different request (method, path or JSON body) is refused (422): a client
+that reuses keys by mistake must not get someone else's answer. Creation commands also pass
+the key into the ledger (which derives the new item's id from it), so even a retry after the
+stored answer expired finds the first item instead of creating a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+import orjson
+
+from ledger.sql import SqlDatabase
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS api_idempotency (
+        email TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        claimed_at BIGINT NOT NULL,
+        status INTEGER,
+        headers TEXT,
+        body BLOB,
+        PRIMARY KEY (email, idempotency_key)
+    )""",
+)
+
+MAX_KEY_LENGTH = 255
+
+
+def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
+    """What makes two requests "the same": method, path, query and the JSON body compared as
+    data (key order and spacing do not matter)."""
+    try:
+        canonical = orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS) if body else b""
+    except orjson.JSONDecodeError:
+        canonical = body
+    digest = hashlib.sha256()
+    for part in (method.encode(), path.encode(), query.encode(), canonical):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def valid_key(key: str) -> bool:
+    return 0 < len(key) <= MAX_KEY_LENGTH and all(" " <= c <= "~" for c in key)
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+class Outcome:
+    CLAIMED = "claimed"
+    IN_PROGRESS = "in_progress"
+    MISMATCH = "mismatch"
+    REPLAY = "replay"
+
+
+@dataclass(frozen=True)
+class Claim:
+    outcome: str
+    answer: StoredAnswer | None = None
+
+
+class IdempotencyStore:
+    def __init__(self, db: SqlDatabase, *, ttl_seconds: int, stale_seconds: int) -> None:
+        self.db = db
+        self.ttl_ms = ttl_seconds * 1000
+        self.stale_ms = stale_seconds * 1000
+
+    def claim(self, email: str, key: str, request_fingerprint: str) -> Claim:
+        now = _now_ms()
+        with self.db.transaction() as tx:
+            tx.execute(
+                "INSERT INTO api_idempotency (email, idempotency_key, fingerprint, claimed_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (email, idempotency_key) DO NOTHING",
+                (email, key, request_fingerprint, now),
+            )
+            if tx.rowcount == 1:
+                return Claim(Outcome.CLAIMED)
+            lock = " FOR UPDATE" if tx.dialect == "postgresql" else ""
+            tx.execute(
+                "SELECT fingerprint, claimed_at, status, headers, body FROM api_idempotency "
+                f"WHERE email = ? AND idempotency_key = ?{lock}",
+                (email, key),
+            )
+            row = tx.fetchone()
+            assert row is not None
+            stored_fingerprint, claimed_at, status, headers, body = row
+            expired = claimed_at < now - self.ttl_ms
+            stale = status is None and claimed_at < now - self.stale_ms
+            if expired or stale:
+                tx.execute(
+                    "UPDATE api_idempotency SET fingerprint = ?, claimed_at = ?, status = NULL, "
+                    "headers = NULL, body = NULL WHERE email = ? AND idempotency_key = ?",
+                    (request_fingerprint, now, email, key),
+                )
+                return Claim(Outcome.CLAIMED)
+            if stored_fingerprint != request_fingerprint:
+                return Claim(Outcome.MISMATCH)
+            if status is None:
+                return Claim(Outcome.IN_PROGRESS)
+            pairs = [(str(k), str(v)) for k, v in orjson.loads(headers)]
+            return Claim(Outcome.REPLAY, StoredAnswer(int(status), pairs, bytes(body)))
+
+    def complete(self, email: str, key: str, answer: StoredAnswer) -> None:
+        with self.db.transaction() as tx:
+            tx.execute(
+                "UPDATE api_idempotency SET status = ?, headers = ?, body = ? "
+                "WHERE email = ? AND idempotency_key = ?",
+                (answer.status, orjson.dumps(answer.headers).decode(), answer.body, email, key),
+            )
+
+    def release(self, email: str, key: str) -> None:
+        with self.db.transaction() as tx:
+            tx.execute(
+                "DELETE FROM api_idempotency "
+                "WHERE email = ? AND idempotency_key = ? AND status IS NULL",
+                (email, key),
+            )
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)

@@ -1,0 +1,221 @@
+"""ASGI middleware: the body size limit, and Idempotency-Key handling for POSTs.
+
+Both read the (small, JSON) request body whole and hand it on, so they sit outside FastAPI and
+answer with problem documents themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from anyio import to_thread
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.idempotency import (
+    Claim,
+    IdempotencyStore,
+    Outcome,
+    StoredAnswer,
+    fingerprint,
+    valid_key,
+)
+from api.problems import PROBLEM_MEDIA_TYPE, problem_bytes
+from api.tokens import Principal
+
+#: Where the middleware leaves the authenticated principal for the dependencies.
+PRINCIPAL_STATE_KEY = "accord_principal"
+#: Response headers kept with an idempotent answer and sent again on replay.
+_REPLAYED_HEADERS = frozenset({"content-type", "etag", "location", "accord-position"})
+
+
+async def _send_problem(send: Send, slug: str, detail: str) -> None:
+    status, body = problem_bytes(slug, detail)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class _TooLargeError(Exception):
+    pass
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _TooLargeError
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+class BodyLimitMiddleware:
+    """Refuse request bodies larger than ``limit`` bytes with 413, whether or not they say
+    their length up front."""
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None:
+            if not (declared.isascii() and declared.isdigit()):
+                await _send_problem(send, "bad-request", "Content-Length is not a number")
+                return
+            if int(declared) > self.limit:
+                await _send_problem(send, "payload-too-large", self._too_large())
+                return
+        try:
+            body = await _read_body(receive, self.limit)
+        except _TooLargeError:
+            await _send_problem(send, "payload-too-large", self._too_large())
+            return
+        await self.app(scope, _replay(body), send)
+
+    def _too_large(self) -> str:
+        return f"the request body is larger than {self.limit} bytes"
+
+
+class IdempotencyMiddleware:
+    """Claim, replay or refuse POSTs that carry an ``Idempotency-Key`` (see
+    :mod:`api.idempotency`). Requests without a valid bearer token pass through untouched
+    (the endpoint answers 401)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        store: IdempotencyStore,
+        authenticate: Callable[[str], Principal | None],
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.authenticate = authenticate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        key = headers.get("idempotency-key")
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        if not valid_key(key):
+            await _send_problem(
+                send,
+                "validation",
+                "Idempotency-Key: use 1 to 255 printable ASCII characters",
+            )
+            return
+        body = await _read_body(receive, 1 << 62)
+        request_fingerprint = fingerprint(
+            "POST", scope["path"], scope.get("query_string", b"").decode("latin-1"), body
+        )
+        authorization = headers.get("authorization", "")
+        # One trip to a worker thread: who is asking, and their claim on the key.
+        principal, claim = await to_thread.run_sync(
+            self._authenticate_and_claim, authorization, key, request_fingerprint
+        )
+        if principal is None or claim is None:
+            await self.app(scope, _replay(body), send)
+            return
+        scope.setdefault("state", {})[PRINCIPAL_STATE_KEY] = principal
+        if claim.outcome == Outcome.REPLAY:
+            assert claim.answer is not None
+            await _send_answer(send, claim.answer)
+        elif claim.outcome == Outcome.MISMATCH:
+            await _send_problem(
+                send,
+                "idempotency-key-reused",
+                "this Idempotency-Key was already used for a different request; "
+                "use a new key for a new request",
+            )
+        elif claim.outcome == Outcome.IN_PROGRESS:
+            await _send_problem(
+                send,
+                "idempotency-key-in-use",
+                "a request with this Idempotency-Key is still running; retry in a moment",
+            )
+        else:
+            await self._run(scope, body, send, principal.email, key)
+
+    def _authenticate_and_claim(
+        self, authorization: str, key: str, request_fingerprint: str
+    ) -> tuple[Principal | None, Claim | None]:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None, None
+        principal = self.authenticate(token.strip())
+        if principal is None:
+            return None, None
+        return principal, self.store.claim(principal.email, key, request_fingerprint)
+
+    async def _run(self, scope: Scope, body: bytes, send: Send, email: str, key: str) -> None:
+        status = 0
+        kept: list[tuple[str, str]] = []
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                for name, value in message.get("headers", []):
+                    text = name.decode("latin-1").lower()
+                    if text in _REPLAYED_HEADERS:
+                        kept.append((text, value.decode("latin-1")))
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, _replay(body), capture)
+        except BaseException:
+            await to_thread.run_sync(self.store.release, email, key)
+            raise
+        if 200 <= status < 300:
+            answer = StoredAnswer(status, kept, b"".join(chunks))
+            await to_thread.run_sync(self.store.complete, email, key, answer)
+        else:
+            await to_thread.run_sync(self.store.release, email, key)
+
+
+async def _send_answer(send: Send, answer: StoredAnswer) -> None:
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers]
+    headers.append((b"content-length", str(len(answer.body)).encode()))
+    headers.append((b"idempotent-replayed", b"true"))
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": answer.body})

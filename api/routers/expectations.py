@@ -1,0 +1,194 @@
+"""Expectations (the agreed baseline): set, read, list; revise or withdraw by agreement;
+submit, accept or reject a delivery. Revisions by change request happen on its approval."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Response
+
+from api.deps import (
+    IdempotencyKey,
+    IfMatch,
+    LedgerDep,
+    PageParams,
+    ProjectAccess,
+    ProjectMember,
+    ProjectRecorder,
+    ServicesDep,
+)
+from api.routers.common import (
+    CREATE,
+    IDEMPOTENT,
+    LIST,
+    READ,
+    STEP,
+    item_url,
+    or_default,
+    page_of,
+    read,
+    recorded,
+)
+from api.schemas.expectations import (
+    DeliveryAccept,
+    DeliveryReject,
+    DeliverySubmit,
+    ExpectationCreate,
+    ExpectationPublic,
+    ExpectationRevise,
+    ExpectationsPublic,
+    ExpectationWithdraw,
+)
+from ledger.application import Ledger
+from ledger.service import Recorded
+
+router = APIRouter(prefix="/v1/projects/{project_id:uuid}/expectations", tags=["expectations"])
+
+ExpectationId = Annotated[UUID, Path(description="The expectation's id.")]
+
+
+def _answer(
+    ledger: Ledger, access: ProjectAccess, response: Response, result: Recorded
+) -> ExpectationPublic:
+    public = ExpectationPublic.of(ledger.get_expectation(access.project_id, result.id))
+    return recorded(response, result, public)
+
+
+@router.post("", status_code=201, responses=CREATE)
+def set_expectation(
+    access: ProjectRecorder,
+    body: ExpectationCreate,
+    key: IdempotencyKey,
+    ledger: LedgerDep,
+    response: Response,
+) -> ExpectationPublic:
+    """Add an item to the agreed baseline."""
+    result = ledger.set_expectation(
+        access.email, access.project_id, **body.arguments(), idempotency_key=key
+    )
+    response.headers["Location"] = item_url(access, "expectations", result.id)
+    return _answer(ledger, access, response, result)
+
+
+@router.get("", responses=LIST)
+def list_expectations(
+    access: ProjectMember, page: PageParams, services: ServicesDep
+) -> ExpectationsPublic:
+    """The project's expectations as they are now, in the order they were set."""
+    items, next_cursor = page_of(
+        services, access, "expectation", page, services.ledger.get_expectation
+    )
+    return ExpectationsPublic(
+        items=[ExpectationPublic.of(e) for e in items], next_cursor=next_cursor
+    )
+
+
+@router.get("/{expectation_id:uuid}", responses=READ)
+def get_expectation(
+    access: ProjectMember, expectation_id: ExpectationId, ledger: LedgerDep, response: Response
+) -> ExpectationPublic:
+    item = ledger.get_expectation(access.project_id, expectation_id)
+    return read(response, ExpectationPublic.of(item))
+
+
+@router.post("/{expectation_id:uuid}/revise", responses=STEP, dependencies=[IDEMPOTENT])
+def revise_expectation(
+    access: ProjectRecorder,
+    expectation_id: ExpectationId,
+    body: ExpectationRevise,
+    if_match: IfMatch,
+    ledger: LedgerDep,
+    response: Response,
+) -> ExpectationPublic:
+    """Revise by agreement between the sides."""
+    result = ledger.revise_expectation(
+        access.email,
+        access.project_id,
+        expectation_id,
+        **body.arguments(),
+        expected_version=if_match,
+    )
+    return _answer(ledger, access, response, result)
+
+
+@router.post("/{expectation_id:uuid}/withdraw", responses=STEP, dependencies=[IDEMPOTENT])
+def withdraw_expectation(
+    access: ProjectRecorder,
+    expectation_id: ExpectationId,
+    body: ExpectationWithdraw,
+    if_match: IfMatch,
+    ledger: LedgerDep,
+    response: Response,
+) -> ExpectationPublic:
+    """Withdraw by agreement between the sides."""
+    result = ledger.withdraw_expectation(
+        access.email,
+        access.project_id,
+        expectation_id,
+        **body.arguments(),
+        expected_version=if_match,
+    )
+    return _answer(ledger, access, response, result)
+
+
+@router.post("/{expectation_id:uuid}/delivery", responses=STEP, dependencies=[IDEMPOTENT])
+def submit_delivery(
+    access: ProjectRecorder,
+    expectation_id: ExpectationId,
+    if_match: IfMatch,
+    ledger: LedgerDep,
+    response: Response,
+    body: DeliverySubmit | None = None,
+) -> ExpectationPublic:
+    """The team side submits a milestone's or deliverable's delivery."""
+    body = or_default(body, DeliverySubmit)
+    result = ledger.submit_delivery(
+        access.email,
+        access.project_id,
+        expectation_id,
+        **body.arguments(),
+        expected_version=if_match,
+    )
+    return _answer(ledger, access, response, result)
+
+
+@router.post("/{expectation_id:uuid}/delivery/accept", responses=STEP, dependencies=[IDEMPOTENT])
+def accept_delivery(
+    access: ProjectRecorder,
+    expectation_id: ExpectationId,
+    if_match: IfMatch,
+    ledger: LedgerDep,
+    response: Response,
+    body: DeliveryAccept | None = None,
+) -> ExpectationPublic:
+    """The client side accepts the delivery."""
+    body = or_default(body, DeliveryAccept)
+    result = ledger.accept_delivery(
+        access.email,
+        access.project_id,
+        expectation_id,
+        **body.arguments(),
+        expected_version=if_match,
+    )
+    return _answer(ledger, access, response, result)
+
+
+@router.post("/{expectation_id:uuid}/delivery/reject", responses=STEP, dependencies=[IDEMPOTENT])
+def reject_delivery(
+    access: ProjectRecorder,
+    expectation_id: ExpectationId,
+    body: DeliveryReject,
+    if_match: IfMatch,
+    ledger: LedgerDep,
+    response: Response,
+) -> ExpectationPublic:
+    """The client side rejects the delivery; the team may submit again."""
+    result = ledger.reject_delivery(
+        access.email,
+        access.project_id,
+        expectation_id,
+        **body.arguments(),
+        expected_version=if_match,
+    )
+    return _answer(ledger, access, response, result)
