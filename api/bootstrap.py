@@ -8,7 +8,6 @@ runs it in a background thread unless ``Settings.run_projections`` is off.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 from api import idempotency, item_index, tokens
@@ -50,16 +49,8 @@ class Services:
 
 
 def create_tables(db: SqlDatabase) -> None:
-    """Create the API's tables if missing. Several processes may start at once against one
-    PostgreSQL, where concurrent ``CREATE ... IF NOT EXISTS`` can still collide: retry."""
-    for attempt in range(5):
-        try:
-            db.execute_script(SCHEMA)
-            return
-        except Exception:
-            if attempt == 4:
-                raise
-            time.sleep(0.2 * (attempt + 1))
+    """Create the API's tables if missing (retrying concurrent DDL, see ``ensure_schema``)."""
+    db.ensure_schema(SCHEMA)
 
 
 def bootstrap(settings: Settings, ledger: Ledger | None = None) -> Services:

@@ -112,6 +112,26 @@ class LedgerService(Application[UUID]):
         project.require_recorder(act)
         return project, act
 
+    def step_in(
+        self,
+        cls: type[A],
+        error: type[Exception],
+        project_id: UUID,
+        item_id: UUID,
+        actor: str,
+        *,
+        occurred_at: datetime | None = None,
+        attributed_to: str | None = None,
+        expected_version: int | None = None,
+    ) -> tuple[Project, Act, A]:
+        """What every lifecycle step starts with: the actor may record in the project, and the
+        item (of this project, at ``expected_version`` if given) is loaded for update."""
+        project, act = self.act_in(
+            project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
+        )
+        item = self.load_for_update(cls, project_id, item_id, error, expected_version)
+        return project, act, item
+
     @staticmethod
     def require_members(project: Project, **people: str) -> None:
         """Each named person (keyword = the input field) is a current member."""

@@ -178,17 +178,17 @@ class AcknowledgementCommands(LedgerService):
         attributed_to: str | None,
         expected_version: int | None,
     ) -> tuple[AcknowledgementRequest, Act]:
-        _, act = self.act_in(
-            project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
-        )
-        request = self.load_for_update(
+        _project, act, item = self.step_in(
             AcknowledgementRequest,
+            AcknowledgementRequestNotFoundError,
             project_id,
             request_id,
-            AcknowledgementRequestNotFoundError,
-            expected_version,
+            actor,
+            occurred_at=occurred_at,
+            attributed_to=attributed_to,
+            expected_version=expected_version,
         )
-        return request, act
+        return item, act
 
     def _subject_version(
         self,

@@ -235,17 +235,17 @@ class ChangeRequestCommands(LedgerService):
         attributed_to: str | None,
         expected_version: int | None,
     ) -> tuple[Project, Act, ChangeRequest]:
-        project, act = self.act_in(
-            project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
-        )
-        change = self.load_for_update(
+        project, act, item = self.step_in(
             ChangeRequest,
+            ChangeRequestNotFoundError,
             project_id,
             change_request_id,
-            ChangeRequestNotFoundError,
-            expected_version,
+            actor,
+            occurred_at=occurred_at,
+            attributed_to=attributed_to,
+            expected_version=expected_version,
         )
-        return project, act, change
+        return project, act, item
 
 
 def _why_fixed(expectation: Expectation) -> str:

@@ -216,10 +216,14 @@ class CommitmentCommands(LedgerService):
         attributed_to: str | None,
         expected_version: int | None,
     ) -> tuple[Commitment, Any]:
-        _, act = self.act_in(
-            project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
+        _project, act, item = self.step_in(
+            Commitment,
+            CommitmentNotFoundError,
+            project_id,
+            commitment_id,
+            actor,
+            occurred_at=occurred_at,
+            attributed_to=attributed_to,
+            expected_version=expected_version,
         )
-        commitment = self.load_for_update(
-            Commitment, project_id, commitment_id, CommitmentNotFoundError, expected_version
-        )
-        return commitment, act
+        return item, act

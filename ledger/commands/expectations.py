@@ -220,10 +220,14 @@ class ExpectationCommands(LedgerService):
         attributed_to: str | None,
         expected_version: int | None,
     ) -> tuple[Project, Act, Expectation]:
-        project, act = self.act_in(
-            project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
+        project, act, item = self.step_in(
+            Expectation,
+            ExpectationNotFoundError,
+            project_id,
+            expectation_id,
+            actor,
+            occurred_at=occurred_at,
+            attributed_to=attributed_to,
+            expected_version=expected_version,
         )
-        expectation = self.load_for_update(
-            Expectation, project_id, expectation_id, ExpectationNotFoundError, expected_version
-        )
-        return project, act, expectation
+        return project, act, item

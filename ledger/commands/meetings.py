@@ -148,10 +148,14 @@ class MeetingCommands(LedgerService):
         attributed_to: str | None,
         expected_version: int | None,
     ) -> tuple[Meeting, Act, Project]:
-        project, act = self.act_in(
-            project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
+        project, act, item = self.step_in(
+            Meeting,
+            MeetingNotFoundError,
+            project_id,
+            meeting_id,
+            actor,
+            occurred_at=occurred_at,
+            attributed_to=attributed_to,
+            expected_version=expected_version,
         )
-        meeting = self.load_for_update(
-            Meeting, project_id, meeting_id, MeetingNotFoundError, expected_version
-        )
-        return meeting, act, project
+        return item, act, project
