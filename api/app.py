@@ -16,6 +16,7 @@ from api.bootstrap import Services, bootstrap
 from api.middleware import BodyLimitMiddleware, IdempotencyMiddleware
 from api.problems import install_problem_handlers, problem_media_types
 from api.routers import ROUTERS
+from api.routers.imports import UPLOAD_PATHS
 from api.settings import Settings
 from ledger.application import Ledger
 
@@ -77,7 +78,12 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         store=services.idempotency,
         authenticate=services.tokens.authenticate,
     )
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit=settings.max_body_bytes,
+        upload_limit=settings.max_upload_bytes,
+        upload_paths=UPLOAD_PATHS,
+    )
     return app
 
 
@@ -140,6 +146,10 @@ TAGS = [
     {"name": "risks", "description": "Risks, their assessment, response and outcome."},
     {"name": "status reports", "description": "Periodic reports to the project's people."},
     {"name": "events", "description": "The event feed: JSON pages and Server-Sent Events."},
+    {"name": "imports", "description": "Email (mbox, .eml) and minutes, uploaded."},
+    {"name": "exports", "description": "A project's records as JSON Lines or CSV."},
+    {"name": "documents", "description": "The originals the ledger holds, by SHA-256."},
+    {"name": "calendar", "description": "Due dates as an iCalendar feed; calendar tokens."},
 ]
 
 __all__ = ["Services", "create_app"]

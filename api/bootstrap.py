@@ -10,18 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from api import idempotency, item_index, tokens
+from api import calendar_tokens, idempotency, item_index, tokens
+from api.calendar_tokens import CalendarTokenStore
 from api.feed import EventFeed
 from api.idempotency import IdempotencyStore
 from api.item_index import ItemIndex
 from api.settings import Settings
 from api.tokens import TokenStore
 from ledger.application import Ledger
+from ledger.documents import DocumentStore
 from ledger.integrity.service import Integrity
 from ledger.sql import SqlDatabase
 from projections.runner import ProjectionRunner
 
-SCHEMA = (*tokens.SCHEMA, *idempotency.SCHEMA, *item_index.SCHEMA)
+SCHEMA = (*tokens.SCHEMA, *calendar_tokens.SCHEMA, *idempotency.SCHEMA, *item_index.SCHEMA)
 
 
 @dataclass
@@ -32,6 +34,8 @@ class Services:
     #: The same database, for the item index: derived rows, committed without fsync on SQLite.
     derived_db: SqlDatabase
     tokens: TokenStore
+    calendar_tokens: CalendarTokenStore
+    documents: DocumentStore
     idempotency: IdempotencyStore
     index: ItemIndex
     feed: EventFeed
@@ -72,6 +76,8 @@ def bootstrap(settings: Settings, ledger: Ledger | None = None) -> Services:
         db=db,
         derived_db=derived_db,
         tokens=TokenStore(db),
+        calendar_tokens=CalendarTokenStore(db),
+        documents=DocumentStore(db),
         idempotency=IdempotencyStore(
             db,
             ttl_seconds=settings.idempotency_ttl_seconds,

@@ -52,9 +52,11 @@ _bearer = HTTPBearer(
     description="A token from `accord token create --email you@example.com` (or `accord demo`).",
 )
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
+#: The optional bearer credentials of a request, for routes that also take another key.
+bearer = _bearer
 
 
-def _principal(
+def principal_of(
     request: Request, services: Services, credentials: HTTPAuthorizationCredentials | None
 ) -> Principal:
     """The token's person (blocking: may look the token up). Remembered for the request, so
@@ -84,7 +86,7 @@ async def authenticate(
     if isinstance(known, Principal):
         return known  # authenticated already (middleware, or the project's dependency)
     services: Services = request.app.state.services
-    return await run_in_threadpool(_principal, request, services, credentials)
+    return await run_in_threadpool(principal_of, request, services, credentials)
 
 
 CurrentPerson = Annotated[Principal, Depends(authenticate)]
@@ -130,7 +132,7 @@ def _membership(
     credentials: HTTPAuthorizationCredentials | None,
 ) -> ProjectAccess:
     """Authenticate, then find the person among the project's members (404 if not)."""
-    person = _principal(request, services, credentials)
+    person = principal_of(request, services, credentials)
     try:
         project = services.ledger.get_project(project_id)
     except ProjectNotFoundError:

@@ -1,5 +1,6 @@
 """A small index of the ledger for the API's lists: which items each project has, of which
-kind, in the order they were created; and who is a member of which project.
+kind, in the order they were created; who is a member of which project; which documents the
+project's items reference.
 
 The lists and the event feed need "the items of kind K in project P" and "the projects of
 person X", which the event store cannot answer (it is keyed by item). Rather than make the
@@ -9,7 +10,8 @@ notification log*: it reads, in position order, only the creation events and the
 events, and writes its rows and its tracking position in one transaction. Replaying the same
 notifications changes nothing (rows are keyed by item id; the tracking row only moves forward,
 compare-and-set under a lock), so it is exactly-once, and it can be rebuilt from position zero
-at any time by deleting its three tables.
+at any time by deleting its tables. It also knows which documents (by digest) each project's
+items reference, so that a member may download exactly those originals.
 
 It is brought up to date on demand (:meth:`ItemIndex.catch_up`, called by the list endpoints
 before they read), so a client reads its own writes without a background worker. The richer
@@ -32,7 +34,9 @@ from ledger.common import LedgerAggregate
 from ledger.project import Project
 from ledger.sql import SqlDatabase, Transaction
 
-TRACKING_NAME = "api_item_index"
+#: The tracking row's name; a new name (a new layout of the index) re-reads the log from zero,
+#: which rewrites the same rows and fills the new tables.
+TRACKING_NAME = "api_item_index:2"
 BATCH = 1_000
 
 SCHEMA = (
@@ -50,6 +54,13 @@ SCHEMA = (
         PRIMARY KEY (project_id, email)
     )""",
     "CREATE INDEX IF NOT EXISTS api_members_email ON api_members (email)",
+    """CREATE TABLE IF NOT EXISTS api_documents (
+        project_id TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        position BIGINT NOT NULL,
+        PRIMARY KEY (project_id, sha256)
+    )""",
     """CREATE TABLE IF NOT EXISTS api_index_tracking (
         name TEXT PRIMARY KEY,
         position BIGINT NOT NULL
@@ -78,6 +89,16 @@ MEMBER_TOPICS = {
     get_topic(Project.MemberRemoved): "removed",
 }
 KINDS = frozenset(CREATED_TOPICS.values())
+
+
+def documents_of(event: Any) -> list[str]:
+    """The digests of the documents a creation event references: an interaction's body and
+    attachments (imported emails, minutes), an item's source."""
+    found = [getattr(event, "body_sha256", None)]
+    found += [a.sha256 for a in getattr(event, "attachments", ())]
+    source = getattr(event, "source", None)
+    found.append(getattr(source, "sha256", None))
+    return [d for d in dict.fromkeys(found) if isinstance(d, str)]
 
 
 @dataclass(frozen=True)
@@ -142,11 +163,18 @@ class ItemIndex:
         event = self.mapper.to_domain_event(notification)
         project_id = str(event.project_id)  # type: ignore[attr-defined]
         if kind is not None:
+            item_id = str(notification.originator_id)
             tx.execute(
                 "INSERT INTO api_items (item_id, project_id, kind, position) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (item_id) DO NOTHING",
-                (str(notification.originator_id), project_id, kind, notification.id),
+                (item_id, project_id, kind, notification.id),
             )
+            for sha256 in documents_of(event):
+                tx.execute(
+                    "INSERT INTO api_documents (project_id, sha256, item_id, position) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (project_id, sha256) DO NOTHING",
+                    (project_id, sha256, item_id, notification.id),
+                )
             return
         change = MEMBER_TOPICS[notification.topic]
         if change == "added":
@@ -192,6 +220,15 @@ class ItemIndex:
             (email, after, limit),
         )
         return [IndexedItem(UUID(row[0]), int(row[1])) for row in rows]
+
+    def document_item(self, project_id: UUID, sha256: str) -> UUID | None:
+        """The first item of the project that references the document ``sha256``, if any."""
+        self.catch_up()
+        rows = self.db.query(
+            "SELECT item_id FROM api_documents WHERE project_id = ? AND sha256 = ?",
+            (str(project_id), sha256),
+        )
+        return UUID(rows[0][0]) if rows else None
 
     def member_projects(self, email: str) -> frozenset[UUID]:
         """Every project ``email`` is a member of now."""

@@ -6,6 +6,7 @@ answer with problem documents themselves.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from anyio import to_thread
@@ -65,6 +66,21 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _without_boundary(body: bytes, content_type: str) -> bytes:
+    """A multipart body with its boundary replaced by a fixed one: a client that retries an
+    upload encodes it again with a new random boundary, and it is still the same request."""
+    if not content_type.lower().startswith("multipart/"):
+        return body
+    match = _BOUNDARY.search(content_type)
+    if match is None:
+        return body
+    boundary = (match.group(1) or match.group(2)).encode("latin-1")
+    return body.replace(b"--" + boundary, b"--accord-boundary")
+
+
+_BOUNDARY = re.compile(r'boundary=(?:"([^"]+)"|([^;\s]+))', re.IGNORECASE)
+
+
 def _replay(body: bytes) -> Receive:
     sent = False
 
@@ -80,33 +96,46 @@ def _replay(body: bytes) -> Receive:
 
 class BodyLimitMiddleware:
     """Refuse request bodies larger than ``limit`` bytes with 413, whether or not they say
-    their length up front."""
+    their length up front; paths matching ``upload_paths`` may send up to ``upload_limit``."""
 
-    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limit: int,
+        upload_limit: int | None = None,
+        upload_paths: str | None = None,
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.upload_limit = upload_limit if upload_limit is not None else limit
+        self.upload_paths = re.compile(upload_paths) if upload_paths else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        limit = self.limit
+        if self.upload_paths is not None and self.upload_paths.match(scope["path"]):
+            limit = self.upload_limit
         declared = Headers(scope=scope).get("content-length")
         if declared is not None:
             if not (declared.isascii() and declared.isdigit()):
                 await _send_problem(send, "bad-request", "Content-Length is not a number")
                 return
-            if int(declared) > self.limit:
-                await _send_problem(send, "payload-too-large", self._too_large())
+            if int(declared) > limit:
+                await _send_problem(send, "payload-too-large", _too_large(limit))
                 return
         try:
-            body = await _read_body(receive, self.limit)
+            body = await _read_body(receive, limit)
         except _TooLargeError:
-            await _send_problem(send, "payload-too-large", self._too_large())
+            await _send_problem(send, "payload-too-large", _too_large(limit))
             return
         await self.app(scope, _replay(body), send)
 
-    def _too_large(self) -> str:
-        return f"the request body is larger than {self.limit} bytes"
+
+def _too_large(limit: int) -> str:
+    return f"the request body is larger than {limit} bytes"
 
 
 class IdempotencyMiddleware:
@@ -143,7 +172,10 @@ class IdempotencyMiddleware:
             return
         body = await _read_body(receive, 1 << 62)
         request_fingerprint = fingerprint(
-            "POST", scope["path"], scope.get("query_string", b"").decode("latin-1"), body
+            "POST",
+            scope["path"],
+            scope.get("query_string", b"").decode("latin-1"),
+            _without_boundary(body, headers.get("content-type", "")),
         )
         authorization = headers.get("authorization", "")
         # One trip to a worker thread: who is asking, and their claim on the key.

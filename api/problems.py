@@ -42,6 +42,9 @@ class FieldError(BaseModel):
 
     field: str = Field(description="The offending input, e.g. `due_at` or `items[2].channel`.")
     message: str = Field(description="What is wrong with it.")
+    line: int | None = Field(
+        default=None, description="For an uploaded file: the line (from 1) the error is on."
+    )
 
 
 class Problem(BaseModel):
@@ -93,12 +96,14 @@ class ApiProblem(Exception):
         *,
         field: str | None = None,
         headers: Mapping[str, str] | None = None,
+        errors: Sequence[FieldError] | None = None,
     ) -> None:
         super().__init__(detail)
         self.slug = slug
         self.detail = detail
         self.field = field
         self.headers = dict(headers or {})
+        self.errors = list(errors) if errors is not None else None
 
 
 def problem_response(
@@ -119,7 +124,7 @@ def problem_response(
     if field is not None:
         body["field"] = field
     if errors is not None:
-        body["errors"] = [e.model_dump() for e in errors]
+        body["errors"] = [e.model_dump(exclude_none=True) for e in errors]
     return Response(
         orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
     )
@@ -206,7 +211,9 @@ _HTTP_SLUGS = {
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_api_problem(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiProblem)
-        return problem_response(exc.slug, exc.detail, field=exc.field, headers=exc.headers)
+        return problem_response(
+            exc.slug, exc.detail, field=exc.field, headers=exc.headers, errors=exc.errors
+        )
 
     async def on_domain_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, DomainError)

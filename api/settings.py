@@ -23,6 +23,8 @@ class Settings:
     port: int = field(default_factory=lambda: _int("ACCORD_PORT", 8000))
     #: Largest request body accepted (bytes); larger ones are answered 413.
     max_body_bytes: int = field(default_factory=lambda: _int("ACCORD_MAX_BODY_BYTES", 1 << 20))
+    #: Largest upload accepted by the import routes (bytes): a mailbox or minutes file.
+    max_upload_bytes: int = field(default_factory=lambda: _int("ACCORD_MAX_UPLOAD_BYTES", 64 << 20))
     #: How long one Server-Sent Events response lasts at most before the client reconnects
     #: with ``Last-Event-ID`` (seconds). Bounded so that no connection is held for ever.
     sse_max_seconds: float = field(default_factory=lambda: _float("ACCORD_SSE_MAX_SECONDS", 300.0))

@@ -107,7 +107,7 @@ class DocumentStore:
         else:
             self.db = SqlDatabase(database)
             self._owns_db = True
-        self.db.execute_script(_SCHEMA)
+        self.db.ensure_schema(_SCHEMA)
 
     # ------------------------------------------------------------------------- writing
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -73,12 +73,15 @@ def export(
     *,
     view: str = "events",
     format: ExportFormat | str = ExportFormat.JSONL,
+    views: Mapping[str, ExportView] | None = None,
 ) -> int:
     """Write the project's ``view`` to ``out`` in ``format``; returns the number of rows.
-    The project must exist (``ProjectNotFoundError`` otherwise)."""
-    chosen = VIEWS.get(view)
+    The project must exist (``ProjectNotFoundError`` otherwise). ``views`` replaces the
+    registered views (a server passes views bound to its own projection runner)."""
+    known = VIEWS if views is None else views
+    chosen = known.get(view)
     if chosen is None:
-        raise InvalidInputError("view", f"{view!r} is not one of: {', '.join(sorted(VIEWS))}")
+        raise InvalidInputError("view", f"{view!r} is not one of: {', '.join(sorted(known))}")
     try:
         kind = ExportFormat(format)
     except ValueError:

@@ -10,12 +10,16 @@ from fastapi import APIRouter
 
 from api.routers import (
     acknowledgements,
+    calendar,
     change_requests,
     commitments,
     decisions,
+    documents,
     events,
     expectations,
+    exports,
     health,
+    imports,
     integrity,
     interactions,
     issues,
@@ -46,4 +50,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     status_reports.router,
     events.router,
     integrity.router,
+    imports.router,
+    exports.router,
+    documents.router,
+    calendar.router,
 )

@@ -34,7 +34,15 @@ RECORDERS = frozenset({"team_manager", "team_member", "client_member", "client_a
 EVERY_MEMBER = RECORDERS | {"auditor"}
 SOON = datetime.now(UTC) + timedelta(days=7)
 
-Request = tuple[str, str, dict[str, Any] | None]  # method, path, body
+
+@dataclass(frozen=True)
+class Upload:
+    """A multipart body: ``(field, (filename, bytes, media type))`` parts."""
+
+    files: list[tuple[str, tuple[str, bytes, str]]]
+
+
+Request = tuple[str, str, dict[str, Any] | Upload | None]  # method, path, body
 
 
 @dataclass(frozen=True)
@@ -210,6 +218,48 @@ def remove_member(api: Api) -> Request:
 
 def project_events(api: Api) -> Request:
     return "GET", f"/v1/events?project_id={api.project_id}", None
+
+
+def email_upload(api: Api) -> Request:
+    n = next(_fresh)
+    message = (
+        f"From: {CLIENT}\r\nTo: {TM}\r\nSubject: Upload {n}\r\n"
+        f"Message-ID: <upload-{n}@client.test>\r\nDate: Mon, 2 Mar 2026 10:00:00 +0000\r\n"
+        "\r\nHello\r\n"
+    ).encode()
+    return (
+        "POST",
+        api.url("/imports/eml"),
+        Upload([("files", ("m.eml", message, "message/rfc822"))]),
+    )
+
+
+def mbox_upload(api: Api) -> Request:
+    _, _, upload = email_upload(api)
+    assert isinstance(upload, Upload)
+    data = b"From someone Mon Mar  2 10:00:00 2026\n" + upload.files[0][1][1].replace(
+        b"\r\n", b"\n"
+    )
+    return (
+        "POST",
+        api.url("/imports/mbox"),
+        Upload([("file", ("m.mbox", data, "application/mbox"))]),
+    )
+
+
+def minutes_upload(api: Api) -> Request:
+    text = (
+        f"# Review {next(_fresh)}\n\nDate: 2026-03-05 10:00 UTC\nAttendees: {TM}, {CLIENT}\n\n"
+        f"## Action items\n- [ ] @{TEAM} Send the plan (due 2026-12-10)\n"
+    )
+    files = [("file", ("review.md", text.encode(), "text/markdown"))]
+    return "POST", api.url("/imports/minutes"), Upload(files)
+
+
+def calendar_token_of_tm(api: Api) -> Request:
+    services = api.client.app.state.services  # type: ignore[attr-defined]
+    token = services.calendar_tokens.create(api.project_id, TM, created_by=TM)
+    return "POST", api.url(f"/calendar-tokens/{token.info.token_id}/revoke"), None
 
 
 COMMANDS = [
@@ -498,6 +548,17 @@ COMMANDS = [
         ),
         frozenset({"team_manager", "team_member"}),  # manager, or who issued it
     ),
+    Action("import eml", email_upload, ALL),
+    Action("import mbox", mbox_upload, ALL),
+    Action("import minutes", minutes_upload, ALL, 201),
+    Action("issue calendar token", post("/calendar-tokens", {"label": "phone"}), EVERY_MEMBER, 201),
+    Action(
+        "revoke someone's calendar token",
+        calendar_token_of_tm,
+        frozenset({"team_manager"}),
+        # Another member's calendar tokens are not theirs to see.
+        special=dict.fromkeys(EVERY_MEMBER - {"team_manager"}, 404),
+    ),
 ]
 
 
@@ -559,7 +620,8 @@ def test_role_matrix(shared_api: Api, action: Action) -> None:
     got = {}
     for role, email in ROLES.items():
         method, path, body = action.prepare(api)
-        response = api.client.request(method, path, json=body, headers=api.headers(email))
+        sent = {"files": body.files} if isinstance(body, Upload) else {"json": body}
+        response = api.client.request(method, path, headers=api.headers(email), **sent)
         got[role] = response.status_code
         if response.status_code >= 400:
             assert response.headers["content-type"] == "application/problem+json"
