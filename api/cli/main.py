@@ -121,6 +121,7 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.logs import uvicorn_log_config
 
     settings = Settings(
         database_url=database_url or Settings().database_url,
@@ -139,7 +140,14 @@ def serve(
     # collector's generations, so that full collections do not stall every request for tens of
     # milliseconds (see docs/performance.md, HTTP API).
     gc.freeze()
-    uvicorn.run(api, host=host, port=port, log_level="info", access_log=access_log)
+    uvicorn.run(
+        api,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=access_log,
+        log_config=uvicorn_log_config(),
+    )
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""``accord token create | list | revoke``: bearer tokens for the HTTP API.
+"""``accord token create | list | revoke``: bearer tokens for the HTTP API; ``accord token
+calendar | calendar-list | calendar-revoke``: calendar tokens, the keys of calendar feed URLs.
 
 ``create`` prints the token alone on standard output (so ``TOKEN=$(accord token create ...)``
 works) and what it is on standard error. Only the token's digest is stored.
@@ -9,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
+from uuid import UUID
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from api.bootstrap import create_tables
-from api.cli.main import DatabaseURL, app, console, err
+from api.calendar_tokens import CalendarTokenStore
+from api.cli.main import DatabaseURL, app, console, err, open_ledger
 from api.tokens import IssuedToken, TokenNotFoundError, TokenStore
-from ledger.common import InvalidInputError
+from ledger.common import DomainError, InvalidInputError, normalise_email
 from ledger.sql import SqlDatabase
 from ledger.storage import Storage, StorageURLError, parse_database_url
 
@@ -107,5 +110,92 @@ def revoke(
             info = store.revoke(token_id)
         except TokenNotFoundError:
             err.print(f"[red]error:[/red] no token {token_id}")
+            raise typer.Exit(1) from None
+    console.print(f"revoked {info.token_id} of {info.email}")
+
+
+# --------------------------------------------------------------------------- calendar
+
+ProjectOption = Annotated[str, typer.Option("--project", help="The project's id")]
+
+
+def _project(value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        err.print(f"[red]error:[/red] --project: {value!r} is not a project id")
+        raise typer.Exit(2) from None
+
+
+@token_app.command("calendar")
+def create_calendar_token(
+    project: ProjectOption,
+    person: Annotated[str, typer.Option(help="Whose feed: a member of the project")],
+    base_url: Annotated[
+        str, typer.Option(help="The server's address, for the printed URL")
+    ] = "http://127.0.0.1:8000",
+    label: Annotated[str, typer.Option(help="Where the feed is used")] = "",
+    database_url: DatabaseURL = None,
+) -> None:
+    """Issue a calendar token for a member and print the feed's URL to subscribe to (once:
+    only the token's digest is kept). The token opens that feed and nothing else."""
+    project_id = _project(project)
+    ledger = open_ledger(database_url)
+    try:
+        try:
+            email = normalise_email(person, "person")
+            ledger.get_project(project_id).require_member(email, "person")
+        except DomainError as e:
+            err.print(f"[red]error:[/red] {e}")
+            raise typer.Exit(2) from None
+        with token_store(ledger.storage) as store:
+            issued = CalendarTokenStore(store.db).create(
+                project_id, email, created_by="accord token calendar", label=label
+            )
+    finally:
+        ledger.close()
+    typer.echo(f"{base_url.rstrip('/')}/v1/projects/{project_id}/calendar.ics?token={issued.token}")
+    err.print(f"calendar token {issued.info.token_id} for {email}'s feed of {project_id}")
+
+
+@token_app.command("calendar-list")
+def list_calendar_tokens(project: ProjectOption, database_url: DatabaseURL = None) -> None:
+    """The calendar tokens of a project (never the tokens themselves)."""
+    project_id = _project(project)
+    with token_store(database_url) as store:
+        tokens = CalendarTokenStore(store.db).list(project_id)
+    table = Table(
+        Column("id", no_wrap=True),
+        Column("person", no_wrap=True),
+        "label",
+        "issued by",
+        "created",
+        "revoked",
+    )
+    for t in tokens:
+        table.add_row(
+            t.token_id,
+            t.email,
+            t.label,
+            t.created_by,
+            t.created_at.strftime("%Y-%m-%d %H:%M"),
+            t.revoked_at.strftime("%Y-%m-%d %H:%M") if t.revoked_at else "",
+        )
+    console.print(table)
+
+
+@token_app.command("calendar-revoke")
+def revoke_calendar_token(
+    token_id: Annotated[str, typer.Argument(help="The calendar token's id (cal_...)")],
+    project: ProjectOption,
+    database_url: DatabaseURL = None,
+) -> None:
+    """Revoke a calendar token: its URL stops working at once."""
+    project_id = _project(project)
+    with token_store(database_url) as store:
+        try:
+            info = CalendarTokenStore(store.db).revoke(token_id, project_id)
+        except TokenNotFoundError:
+            err.print(f"[red]error:[/red] no calendar token {token_id} in project {project_id}")
             raise typer.Exit(1) from None
     console.print(f"revoked {info.token_id} of {info.email}")

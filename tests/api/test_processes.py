@@ -39,7 +39,7 @@ def free_port() -> int:
 @pytest.fixture
 def servers(database_url: str, tmp_path: Path) -> Iterator[list[str]]:
     ports = [free_port(), free_port()]
-    env = {**os.environ, "ACCORD_DATABASE_URL": database_url}
+    env = {**os.environ, "ACCORD_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
     processes = []
     logs = []
     try:
@@ -197,3 +197,17 @@ def test_a_retry_sent_to_the_other_server_gets_the_first_answer(
         "items"
     ]
     assert [c["statement"] for c in listed] == ["Once"]
+
+
+def test_calendar_tokens_stay_out_of_the_access_log(servers: list[str], tmp_path: Path) -> None:
+    """A calendar URL carries its key: the server's access log must not keep it."""
+    secret = "acal_" + uuid4().hex
+    response = httpx.get(f"{servers[0]}/v1/projects/{uuid4()}/calendar.ics?token={secret}")
+    assert response.status_code == 401
+    log = tmp_path / f"serve-{servers[0].rsplit(':', 1)[1]}.log"
+    deadline = time.monotonic() + 10
+    while "calendar.ics" not in (text := log.read_text(errors="replace")):
+        assert time.monotonic() < deadline, text
+        time.sleep(0.05)
+    assert secret not in text
+    assert "calendar.ics?token=[redacted]" in text

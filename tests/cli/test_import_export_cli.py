@@ -131,3 +131,47 @@ def test_errors_exit_2_with_a_message(database_url: str) -> None:
     )
     assert code == 2
     assert "--view" in err
+
+
+def test_calendar_tokens_from_the_command_line(database_url: str) -> None:
+    from urllib.parse import urlsplit
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    project_id = str(project(database_url))
+    code, out, err = accord(
+        database_url,
+        "token",
+        "calendar",
+        "--project",
+        project_id,
+        "--person",
+        "Sponsor@Client.test",
+    )
+    assert code == 0, err
+    url = out.strip()
+    assert url.startswith(f"http://127.0.0.1:8000/v1/projects/{project_id}/calendar.ics?token=")
+    token_id = re.search(r"calendar token (cal_\w+) for sponsor@client.test", err)
+    assert token_id is not None
+    parts = urlsplit(url)
+    settings = Settings(database_url=database_url, run_projections=False, checkpoint_seconds=0)
+    with TestClient(create_app(settings)) as client:
+        feed = client.get(f"{parts.path}?{parts.query}")
+        assert feed.status_code == 200
+        assert Calendar.from_ical(feed.content).get("x-wr-calname") == "P (Accord)"
+        code, out, _ = accord(database_url, "token", "calendar-list", "--project", project_id)
+        assert code == 0
+        assert token_id.group(1) in out
+        code, out, _ = accord(
+            database_url, "token", "calendar-revoke", token_id.group(1), "--project", project_id
+        )
+        assert code == 0
+        assert client.get(f"{parts.path}?{parts.query}").status_code == 401
+    code, _, err = accord(
+        database_url, "token", "calendar", "--project", project_id, "--person", "who@else.test"
+    )
+    assert code == 2
+    assert "who@else.test" in err
