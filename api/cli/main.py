@@ -32,6 +32,18 @@ DatabaseURL = Annotated[
 ]
 
 
+ProjectOption = Annotated[str, typer.Option("--project", help="The project's id")]
+
+
+def project_id_of(value: str) -> UUID:
+    """The ``--project`` option as an id, or exit with a clear message (status 2)."""
+    try:
+        return UUID(value)
+    except ValueError:
+        err.print(f"[red]error:[/red] --project: {value!r} is not a project id")
+        raise typer.Exit(2) from None
+
+
 def open_ledger(database_url: str | None) -> Ledger:
     """Open the ledger at ``database_url``, or exit with a clear message (status 2)."""
     try:

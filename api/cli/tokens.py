@@ -10,14 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
-from uuid import UUID
 
 import typer
 from rich.table import Column, Table
 
 from api.bootstrap import create_tables
 from api.calendar_tokens import CalendarTokenStore
-from api.cli.main import DatabaseURL, app, console, err, open_ledger
+from api.cli.main import (
+    DatabaseURL,
+    ProjectOption,
+    app,
+    console,
+    err,
+    open_ledger,
+    project_id_of,
+)
 from api.tokens import IssuedToken, TokenNotFoundError, TokenStore
 from ledger.common import DomainError, InvalidInputError, normalise_email
 from ledger.sql import SqlDatabase
@@ -116,16 +123,6 @@ def revoke(
 
 # --------------------------------------------------------------------------- calendar
 
-ProjectOption = Annotated[str, typer.Option("--project", help="The project's id")]
-
-
-def _project(value: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError:
-        err.print(f"[red]error:[/red] --project: {value!r} is not a project id")
-        raise typer.Exit(2) from None
-
 
 @token_app.command("calendar")
 def create_calendar_token(
@@ -139,7 +136,7 @@ def create_calendar_token(
 ) -> None:
     """Issue a calendar token for a member and print the feed's URL to subscribe to (once:
     only the token's digest is kept). The token opens that feed and nothing else."""
-    project_id = _project(project)
+    project_id = project_id_of(project)
     ledger = open_ledger(database_url)
     try:
         try:
@@ -161,7 +158,7 @@ def create_calendar_token(
 @token_app.command("calendar-list")
 def list_calendar_tokens(project: ProjectOption, database_url: DatabaseURL = None) -> None:
     """The calendar tokens of a project (never the tokens themselves)."""
-    project_id = _project(project)
+    project_id = project_id_of(project)
     with token_store(database_url) as store:
         tokens = CalendarTokenStore(store.db).list(project_id)
     table = Table(
@@ -191,7 +188,7 @@ def revoke_calendar_token(
     database_url: DatabaseURL = None,
 ) -> None:
     """Revoke a calendar token: its URL stops working at once."""
-    project_id = _project(project)
+    project_id = project_id_of(project)
     with token_store(database_url) as store:
         try:
             info = CalendarTokenStore(store.db).revoke(token_id, project_id)
