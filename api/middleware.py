@@ -1,7 +1,8 @@
 """ASGI middleware: the body size limit, and Idempotency-Key handling for POSTs.
 
-Both read the (small, JSON) request body whole and hand it on, so they sit outside FastAPI and
-answer with problem documents themselves.
+Both sit outside FastAPI and answer with problem documents themselves. The limit counts the body
+as it streams by; the Idempotency-Key handling reads a keyed request's body whole (to fingerprint
+it) and hands it on.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 
 from anyio import to_thread
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.idempotency import (
@@ -45,22 +47,13 @@ async def _send_problem(send: Send, slug: str, detail: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class _TooLargeError(Exception):
-    pass
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes:
+async def _read_body(receive: Receive) -> bytes:
     chunks: list[bytes] = []
-    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise _TooLargeError
-        chunks.append(chunk)
+        chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
@@ -96,7 +89,12 @@ def _replay(body: bytes) -> Receive:
 
 class BodyLimitMiddleware:
     """Refuse request bodies larger than ``limit`` bytes with 413, whether or not they say
-    their length up front; paths matching ``upload_paths`` may send up to ``upload_limit``."""
+    their length up front; paths matching ``upload_paths`` may send up to ``upload_limit``.
+
+    The body is not held here: it is counted as it streams to the app (an upload goes on to
+    the multipart parser, which spools it to disk). When the count passes the limit, reading on
+    raises :class:`PayloadTooLargeError`, an HTTP 413 that the app answers as a problem; if
+    nothing has been answered yet when it reaches this middleware, it answers it here."""
 
     def __init__(
         self,
@@ -126,12 +124,34 @@ class BodyLimitMiddleware:
             if int(declared) > limit:
                 await _send_problem(send, "payload-too-large", _too_large(limit))
                 return
+        size = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal size
+            message = await receive()
+            if message["type"] == "http.request":
+                size += len(message.get("body", b""))
+                if size > limit:
+                    raise PayloadTooLargeError(limit)
+            return message
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            body = await _read_body(receive, limit)
-        except _TooLargeError:
+            await self.app(scope, counted, sending)
+        except PayloadTooLargeError:
+            if started:
+                raise
             await _send_problem(send, "payload-too-large", _too_large(limit))
-            return
-        await self.app(scope, _replay(body), send)
+
+
+class PayloadTooLargeError(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, _too_large(limit))
 
 
 def _too_large(limit: int) -> str:
@@ -170,7 +190,7 @@ class IdempotencyMiddleware:
                 "Idempotency-Key: use 1 to 255 printable ASCII characters",
             )
             return
-        body = await _read_body(receive, 1 << 62)
+        body = await _read_body(receive)  # its size is bounded by BodyLimitMiddleware
         request_fingerprint = fingerprint(
             "POST",
             scope["path"],

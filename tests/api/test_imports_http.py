@@ -196,6 +196,23 @@ def test_uploads_have_their_own_size_limit(small_uploads_api: Api) -> None:
     too_big = upload(api, "/imports/mbox", mbox_part(MBOX * 3))
     assert too_big.status_code == 413
     assert "2000 bytes" in too_big.json()["detail"]
+    # An upload that does not say its length up front is cut off as it streams.
+    before = api.ledger.recorder.max_notification_id()
+
+    def streamed() -> Iterator[bytes]:
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="x.mbox"\r\n\r\n'
+        for _ in range(10):
+            yield MBOX
+        yield b"\r\n--b--\r\n"
+
+    cut = api.client.post(
+        api.url("/imports/mbox"),
+        content=streamed(),
+        headers=api.headers(**{"Content-Type": "multipart/form-data; boundary=b"}),
+    )
+    assert cut.status_code == 413
+    assert cut.headers["content-type"] == "application/problem+json"
+    assert api.ledger.recorder.max_notification_id() == before
     # Other bodies keep the smaller limit.
     long_title = api.post(api.url("/decisions"), {"statement": "x" * 600, "decided_by": [TM]})
     assert long_title.status_code == 413
