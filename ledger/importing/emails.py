@@ -25,6 +25,7 @@ How it goes (see docs/importing.md):
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -284,14 +285,38 @@ class _EmailImport:
                 self._flush()
 
     def _orphans(self) -> Iterator[_Pending]:
-        """Replies whose parent never came, oldest first (each releases its own replies)."""
+        """Replies whose parent never came, oldest first; each releases its own replies.
+
+        Only a reply whose parent is not itself waiting is an orphan (a reply to a waiting
+        reply comes out with it, linked). A heap of each queue's oldest: thousands of orphans
+        (a mailbox imported in parts) must not cost a scan of every queue each. Should every
+        waiting reply wait for another (headers that make a loop), the oldest is let go and
+        the rest looked at again."""
         while self.waiting:
-            parent_id = min(self.waiting, key=lambda p: self.waiting[p][0].sequence)
-            queue = self.waiting[parent_id]
-            pending = queue.pop(0)
-            if not queue:
-                del self.waiting[parent_id]
-            yield pending
+            waiting_ids = {p.interaction_id for queue in self.waiting.values() for p in queue}
+            roots = [parent for parent in self.waiting if parent not in waiting_ids]
+            if not roots:  # a loop: let the oldest go, then look again
+                parent = min(self.waiting, key=lambda p: self.waiting[p][0].sequence)
+                yield self._release(parent)
+                continue
+            heap = [(self.waiting[parent][0].sequence, parent) for parent in roots]
+            heapq.heapify(heap)
+            while heap:
+                sequence, parent = heapq.heappop(heap)
+                queue = self.waiting.get(parent)
+                if queue and queue[0].sequence == sequence:
+                    pending = self._release(parent)
+                    if parent in self.waiting:
+                        heapq.heappush(heap, (self.waiting[parent][0].sequence, parent))
+                    yield pending
+
+    def _release(self, parent: UUID) -> _Pending:
+        """The oldest reply waiting for ``parent``, taken off its queue."""
+        queue = self.waiting[parent]
+        pending = queue.pop(0)
+        if not queue:
+            del self.waiting[parent]
+        return pending
 
     def _nearest_known_ancestor(self, pending: _Pending) -> UUID | None:
         for ancestor in self._chain(pending):

@@ -308,3 +308,21 @@ def test_record_interactions_links_name_the_bad_link(ledger: Ledger) -> None:
     assert results[0].position > 0
     assert ledger.get_interaction(project_id, reply).in_reply_to == new_id
     assert ledger.get_interaction(project_id, reply).version == 2
+
+
+def test_many_orphans_in_one_run_then_their_parents(ledger: Ledger) -> None:
+    """Replies whose parents are in the next run, each with its own reply met before it."""
+    project_id = open_project(ledger)
+    first_run = []
+    for i in range(20):
+        first_run.append(message(f"c{i}", parent=f"o{i}", refs=[f"m{i}", f"o{i}"], minutes=3))
+        first_run.append(message(f"o{i}", parent=f"m{i}", refs=[f"m{i}"], minutes=2))
+    first = import_emails(ledger, project_id, PM, Messages(first_run), batch_size=7)
+    assert (first.imported, first.replies_linked, first.replies_unlinked) == (40, 20, 20)
+    assert all(reply_of(ledger, project_id, f"c{i}") == iid(project_id, f"o{i}") for i in range(20))
+    parents = [message(f"m{i}", minutes=1) for i in range(20)]
+    second = import_emails(ledger, project_id, DEV, Messages(parents), batch_size=7)
+    assert second.replies_relinked == 20
+    assert all(reply_of(ledger, project_id, f"o{i}") == iid(project_id, f"m{i}") for i in range(20))
+    assert all(reply_of(ledger, project_id, f"c{i}") == iid(project_id, f"o{i}") for i in range(20))
+    assert _waiting(ledger) == 0
