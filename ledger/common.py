@@ -106,10 +106,37 @@ _ROLE_PARTY: dict[Role, Party | None] = {
 }
 
 
+#: The one character no text of the ledger may hold: PostgreSQL ``TEXT`` (the read models, the
+#: document store's metadata) cannot store it, and no person typed it.
+NUL = "\x00"
+_NUL_MESSAGE = "must not contain NUL characters (\\x00)"
+
+
+def refuse_nul(value: object, field: str) -> None:
+    """Raise :class:`InvalidInputError` naming the exact place (``field``, ``field[2]``,
+    ``field.name``) when ``value`` — text, or a list, mapping or payload model holding text —
+    contains NUL. Every new event's payload passes through it (see ``LedgerAggregate``); stored
+    events are never checked again, so history recorded before the rule stays readable."""
+    if isinstance(value, str):
+        if NUL in value:
+            raise InvalidInputError(field, _NUL_MESSAGE)
+    elif isinstance(value, (tuple, list)):
+        for i, item in enumerate(value):
+            refuse_nul(item, f"{field}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_nul(key, field)
+            refuse_nul(item, f"{field}.{key}")
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            refuse_nul(getattr(value, name), f"{field}.{name}")
+
+
 def normalise_email(value: str, field: str = "email") -> str:
     """Return the address in the form the ledger stores it (trimmed, lower case)."""
     if not isinstance(value, str):
         raise InvalidInputError(field, "must be an email address")
+    refuse_nul(value, field)
     email = value.strip().lower()
     if len(email) > 254 or not _EMAIL.match(email):
         raise InvalidInputError(field, f"{value!r} is not an email address")
@@ -120,6 +147,7 @@ def require_text(value: str, field: str, *, max_length: int = 10_000, empty: boo
     """Return ``value`` stripped, or raise when it is not text, too long, or blank."""
     if not isinstance(value, str):
         raise InvalidInputError(field, "must be text")
+    refuse_nul(value, field)
     text = value.strip()
     if not text and not empty:
         raise InvalidInputError(field, "must not be blank")
@@ -236,13 +264,18 @@ class ImmutableModel(BaseModel):
 
     @classmethod
     def parse(cls, value: Self | dict[str, Any], field: str) -> Self:
-        """Validate a dict (or pass through an instance), naming ``field`` on failure."""
+        """Validate a dict (or pass through an instance), naming ``field`` on failure.
+        Text holding NUL is refused here (a command's input), not by the model's own
+        validation: decoding a stored event validates its models again, and must not fail."""
         if isinstance(value, cls):
-            return value
-        try:
-            return cls.model_validate(value)
-        except ValueError as e:
-            raise InvalidInputError(field, _first_error(e)) from None
+            model = value
+        else:
+            try:
+                model = cls.model_validate(value)
+            except ValueError as e:
+                raise InvalidInputError(field, _first_error(e)) from None
+        refuse_nul(model, field)
+        return model
 
     @classmethod
     def parse_many(cls, values: Iterable[Self | dict[str, Any]], field: str) -> tuple[Self, ...]:
@@ -334,6 +367,7 @@ class LedgerAggregate(Aggregate):
 
     def _record(self, event_class: type[LedgerAggregate.Event], act: Act, **payload: Any) -> None:
         """Trigger ``event_class`` with the envelope of ``act``."""
+        _refuse_nul_in(payload)
         self.trigger_event(event_class, project_id=self.project_id, **act.stamp(), **payload)
 
     @classmethod
@@ -347,7 +381,15 @@ class LedgerAggregate(Aggregate):
         **payload: Any,
     ) -> Self:
         """Create the aggregate with its first event."""
+        _refuse_nul_in(payload)
         return cls._create(event_class, id=id, project_id=project_id, **act.stamp(), **payload)
+
+
+def _refuse_nul_in(payload: dict[str, Any]) -> None:
+    """The last word on NUL: whatever path a command took, no new event stores it (the
+    command's own checks usually refused it first, naming its input field)."""
+    for name, value in payload.items():
+        refuse_nul(value, name)
 
 
 class SourceKind(StrEnum):

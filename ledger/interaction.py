@@ -3,6 +3,7 @@
 Lifecycle::
 
     recorded ──correct──> recorded (corrected fields, reason kept) ...
+        ├──link to thread──> recorded (now answering a message recorded after it) ...
         └──retract──> retracted (final)
 
 Addresses may be external (people who are not members of the project); they are stored
@@ -158,6 +159,19 @@ class Interaction(LedgerAggregate):
                 setattr(aggregate, name, value)
             aggregate.corrections += 1
 
+    class ThreadLinked(LedgerAggregate.Event):
+        """The message this one answers is now in the ledger: ``in_reply_to`` names it, in
+        place of the link recorded before (none, or an earlier message of the thread). Nothing
+        recorded was wrong — the parent was simply not known yet (imported later, in another
+        run); the original message, kept whole, names it in ``In-Reply-To``/``References``.
+        By: any member who records — in practice the importer, in the same save as the
+        parent."""
+
+        in_reply_to: UUID
+
+        def apply(self, aggregate: Interaction) -> None:
+            aggregate.in_reply_to = self.in_reply_to
+
     class Retracted(LedgerAggregate.Event):
         """The record should not have been made (wrong project, never happened); it stays in
         the log, marked retracted. Final. By: as for Corrected."""
@@ -240,6 +254,19 @@ class Interaction(LedgerAggregate):
         self._record(
             self.Corrected, act, correction=InteractionCorrection(**changed), reason=reason
         )
+
+    def link_to_thread(self, act: Act, *, in_reply_to: UUID) -> None:
+        """Link this interaction to the message it answers, recorded after it. The caller
+        checks that ``in_reply_to`` is an interaction of the project and that the link makes
+        no loop."""
+        self._require_not_retracted("link")
+        if not isinstance(in_reply_to, UUID):
+            raise InvalidInputError("in_reply_to", "must be an interaction id")
+        if in_reply_to == self.id:
+            raise InvalidInputError("in_reply_to", "an interaction cannot reply to itself")
+        if in_reply_to == self.in_reply_to:
+            raise InvalidInputError("in_reply_to", "the interaction already replies to it")
+        self._record(self.ThreadLinked, act, in_reply_to=in_reply_to)
 
     def retract(self, act: Act, *, reason: str, manager: bool = False) -> None:
         self._require_editor(act, manager, "retract this interaction")

@@ -1,7 +1,9 @@
 """Facts for the metrics: when acknowledgements were asked and given, when issues were raised
 and first answered by the other side, when emails were answered.
 
-Tables ``metric_acks``, ``metric_issues``, ``metric_messages``. Commitments kept on time come from
+Tables ``metric_acks``, ``metric_issues``, ``metric_messages``. An email's first reply is the
+earliest reply from the other side, whatever order they were recorded in (a reply recorded before
+its parent counts once ``Interaction.ThreadLinked`` links it). Commitments kept on time come from
 the commitments view and cadence adherence from the open-items view's cadence tables; the
 query (``projections.queries.metrics``) combines them.
 """
@@ -13,7 +15,7 @@ from typing import Any
 from ledger.acknowledgement import AcknowledgementRequest
 from ledger.interaction import Interaction
 from ledger.issue import Issue
-from projections.framework import Table, View, iso, on, sid
+from projections.framework import Table, View, Where, iso, on, sid
 from projections.members import MemberTracking, members_table
 
 ACKS = Table(
@@ -63,7 +65,7 @@ MESSAGES = Table(
         "retracted": "INTEGER NOT NULL",
     },
     key=("interaction_id",),
-    indexes=(("project_id",),),
+    indexes=(("project_id",), ("in_reply_to",)),
 )
 
 
@@ -154,14 +156,48 @@ class MetricsProjection(MemberTracking):
         if e.in_reply_to is None:
             return
         parent = view.get(MESSAGES, (str(e.in_reply_to),))
+        occurred_at = iso(e.occurred_at)
         if (
             parent is not None
-            and parent["first_reply_at"] is None
             and sender_party is not None
             and sender_party != parent["sender_party"]
+            and (parent["first_reply_at"] is None or occurred_at < parent["first_reply_at"])
         ):
-            parent.update(first_reply_at=iso(e.occurred_at), replier_party=sender_party)
+            parent.update(first_reply_at=occurred_at, replier_party=sender_party)
             view.put(MESSAGES, parent)
+
+    @on(Interaction.ThreadLinked)
+    def _thread_linked(self, e: Any, view: View, position: int) -> None:
+        """A reply recorded before its parent now answers it: the parent's first reply may be
+        this one, and the message it was linked to before may have lost its first reply."""
+        row = view.get(MESSAGES, (sid(e.originator_id),))
+        if row is None:
+            return
+        before = row["in_reply_to"]
+        row["in_reply_to"] = str(e.in_reply_to)
+        view.put(MESSAGES, row)
+        if before is not None:
+            self._first_reply(view, before)
+        self._first_reply(view, row["in_reply_to"])
+
+    @staticmethod
+    def _first_reply(view: View, parent_id: str) -> None:
+        """The earliest reply to ``parent_id`` from the other side, from its replies' rows."""
+        parent = view.get(MESSAGES, (parent_id,))
+        if parent is None:
+            return
+        first: dict[str, Any] | None = None
+        for reply in view.select(MESSAGES, Where(eq={"in_reply_to": parent_id})):
+            party = reply["sender_party"]
+            if party is None or party == parent["sender_party"]:
+                continue
+            if first is None or reply["occurred_at"] < first["occurred_at"]:
+                first = reply
+        parent.update(
+            first_reply_at=first["occurred_at"] if first else None,
+            replier_party=first["sender_party"] if first else None,
+        )
+        view.put(MESSAGES, parent)
 
     @on(Interaction.Retracted)
     def _retracted(self, e: Any, view: View, position: int) -> None:

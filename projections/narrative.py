@@ -137,6 +137,9 @@ _LINES: dict[str, Line] = {
     "Interaction.Corrected": lambda e, name, t, who: (
         f"{who} corrected the record of {t}: {_clip(e.reason)}"
     ),
+    "Interaction.ThreadLinked": lambda e, name, t, who: (
+        f"{who} linked {t} into its thread: it answers interaction {e.in_reply_to}"
+    ),
     "Interaction.Retracted": lambda e, name, t, who: (
         f"{who} retracted the record of {t}: {_clip(e.reason)}"
     ),

@@ -68,6 +68,28 @@ def record_tour(ledger: Ledger, *, close: bool = True) -> UUID:
         occurred_at=at(2),
     ).id
     ledger.correct_interaction(PM, p, i1, changes={"summary": "Mostly good"}, reason="typo")
+    # A reply recorded before the message it answers, then linked to it.
+    reply = ledger.record_interaction(
+        SPONSOR,
+        p,
+        channel="email",
+        subject="Re: Plan",
+        summary="Agreed",
+        from_address=SPONSOR,
+        to=[PM],
+        occurred_at=at(2.5),
+    ).id
+    plan = ledger.record_interaction(
+        PM,
+        p,
+        channel="email",
+        subject="Plan",
+        summary="Here is the plan",
+        from_address=PM,
+        to=[SPONSOR],
+        occurred_at=at(2.2),
+    ).id
+    ledger.link_reply(DEV, p, reply, in_reply_to=plan)
     ledger.retract_interaction(PM, p, i1, reason="sent to the wrong project")
 
     # Minutes amended; acknowledgement disputed and withdrawn.

@@ -146,6 +146,7 @@ def _print_summary(summary: EmailImportSummary) -> None:
     table.add_row("attachments kept", str(summary.attachments))
     table.add_row("replies linked to their thread", str(summary.replies_linked))
     table.add_row("replies whose thread is not in the ledger", str(summary.replies_unlinked))
+    table.add_row("earlier replies linked to this import", str(summary.replies_relinked))
     table.add_row("members on the messages", str(len(summary.members)))
     table.add_row("external addresses", str(len(summary.external_addresses)))
     console.print(table)

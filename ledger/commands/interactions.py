@@ -1,8 +1,9 @@
-"""Commands on interactions: record one, import many in one save, correct, retract."""
+"""Commands on interactions: record one, import many in one save (linking replies recorded
+before their parent), link a reply to its thread, correct, retract."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -17,6 +18,7 @@ from ledger.common import (
     Attachment,
     ConflictError,
     InvalidInputError,
+    InvalidTransitionError,
     Role,
 )
 from ledger.interaction import (
@@ -109,7 +111,12 @@ class InteractionCommands(LedgerService):
         )
 
     def record_interactions(
-        self, actor: str, project_id: UUID, items: Sequence[Mapping[str, Any]]
+        self,
+        actor: str,
+        project_id: UUID,
+        items: Sequence[Mapping[str, Any]],
+        *,
+        links: Sequence[tuple[UUID, UUID]] = (),
     ) -> list[Recorded]:
         """Import many interactions in one atomic save (the import path).
 
@@ -117,14 +124,23 @@ class InteractionCommands(LedgerService):
         :class:`Recorded` per item, in order. An item already stored (same ``source_ref`` or
         ``idempotency_key``) is skipped and reported with position 0; an item repeated in the
         batch is stored once and both get the same result.
-        ``in_reply_to`` may name another item of the batch or a stored interaction. Every
-        item is checked before anything is stored: one bad item stores none (its error names
-        ``items[i].field``)."""
+        ``in_reply_to`` may name another item of the batch or a stored interaction.
+
+        ``links`` — ``(reply, parent)`` pairs: stored interactions that answer a message of
+        this batch (or another stored one), recorded before it was known. Each gets an
+        ``Interaction.ThreadLinked`` event in the same save (see :meth:`link_reply`).
+
+        Every item and link is checked before anything is stored: one bad item stores none
+        (its error names ``items[i].field``, or ``links[i]``)."""
         if isinstance(items, (str, bytes, Mapping)):
             raise InvalidInputError("items", "must be a list of interactions")
         if len(items) > MAX_BATCH:
             raise InvalidInputError("items", f"at most {MAX_BATCH} interactions per call")
-        project, _ = self.act_in(project_id, actor)
+        if isinstance(links, (str, bytes, Mapping)):
+            raise InvalidInputError("links", "must be a list of (reply, parent) pairs")
+        if len(links) > MAX_BATCH:
+            raise InvalidInputError("links", f"at most {MAX_BATCH} links per call")
+        project, act = self.act_in(project_id, actor)
         planned: dict[UUID, _Planned] = {}
         order: list[UUID] = []
         for i, item in enumerate(items):
@@ -137,8 +153,42 @@ class InteractionCommands(LedgerService):
             if reply_to is not None and reply_to not in known:
                 self._require_interaction(project_id, reply_to, f"items[{i}].in_reply_to")
                 known.add(reply_to)
-        results = self._save_new_interactions(project_id, planned)
+        pairs = _link_pairs(links)
+        parents = dict(pairs)
+
+        def linked() -> list[Interaction]:
+            return self._plan_links(project_id, act, pairs, parents, planned)
+
+        results = self._save_new_interactions(project_id, planned, linked)
         return [results[interaction_id] for interaction_id in order]
+
+    def link_reply(
+        self,
+        actor: str,
+        project_id: UUID,
+        interaction_id: UUID,
+        *,
+        in_reply_to: UUID,
+        expected_version: int | None = None,
+    ) -> Recorded:
+        """Link an interaction to the message it answers, recorded after it (an email whose
+        parent came in a later import): an ``Interaction.ThreadLinked`` event. By any member
+        who records; ``in_reply_to`` is an interaction of the project, and the link may not
+        make a loop (a message answering one of its own replies). The email importer does this
+        itself, in the same save as the parent (``record_interactions(links=...)``)."""
+        _, act, interaction = self.step_in(
+            Interaction,
+            InteractionNotFoundError,
+            project_id,
+            interaction_id,
+            actor,
+            expected_version=expected_version,
+        )
+        parent = _uuid(in_reply_to, "in_reply_to")
+        self._require_interaction(project_id, parent, "in_reply_to")
+        self._require_no_loop(project_id, interaction.id, parent, {}, {}, "in_reply_to")
+        interaction.link_to_thread(act, in_reply_to=parent)
+        return self.save_changes(interaction)
 
     def get_interaction(self, project_id: UUID, interaction_id: UUID) -> Interaction:
         return self.get_item(Interaction, project_id, interaction_id, InteractionNotFoundError)
@@ -238,13 +288,81 @@ class InteractionCommands(LedgerService):
         )
         return _Planned(act, fields, interaction, deterministic)
 
+    def _plan_links(
+        self,
+        project_id: UUID,
+        act: Act,
+        pairs: list[tuple[UUID, UUID]],
+        parents: dict[UUID, UUID],
+        planned: dict[UUID, _Planned],
+    ) -> list[Interaction]:
+        """The stored replies of ``pairs``, loaded afresh, each with its ThreadLinked event."""
+        replies: list[Interaction] = []
+        for i, (reply_id, parent_id) in enumerate(pairs):
+            where = f"links[{i}]"
+            try:
+                reply = self.get_interaction(project_id, reply_id)
+            except InteractionNotFoundError:
+                raise InvalidInputError(
+                    where, f"there is no interaction {reply_id} in this project"
+                ) from None
+            if parent_id not in planned:
+                self._require_interaction(project_id, parent_id, f"{where}.in_reply_to")
+            self._require_no_loop(
+                project_id, reply_id, parent_id, parents, planned, f"{where}.in_reply_to"
+            )
+            try:
+                reply.link_to_thread(act, in_reply_to=parent_id)
+            except InvalidInputError as e:
+                raise InvalidInputError(f"{where}.{e.field}", e.message) from None
+            except InvalidTransitionError as e:
+                raise InvalidTransitionError(f"{where}: {e}") from None
+            replies.append(reply)
+        return replies
+
+    def _require_no_loop(
+        self,
+        project_id: UUID,
+        reply_id: UUID,
+        parent_id: UUID,
+        parents: Mapping[UUID, UUID],
+        planned: Mapping[UUID, _Planned],
+        field: str,
+    ) -> None:
+        """Walk up from ``parent_id`` as the thread will stand after the save (``parents``:
+        links of the same save; ``planned``: interactions of the same save): meeting
+        ``reply_id`` would make a message answer one of its own replies."""
+        if parent_id == reply_id:
+            raise InvalidInputError(field, "an interaction cannot reply to itself")
+        seen: set[UUID] = set()
+        node: UUID | None = parent_id
+        while node is not None and node not in seen:
+            current: UUID = node
+            if current == reply_id:
+                raise InvalidInputError(
+                    field, f"{parent_id} answers {reply_id} already: the link would make a loop"
+                )
+            seen.add(current)
+            if current in parents:
+                node = parents[current]
+                continue
+            try:
+                node = self.get_interaction(project_id, current).in_reply_to
+            except InteractionNotFoundError:
+                plan = planned.get(current)
+                node = plan.interaction.in_reply_to if plan is not None else None
+
     def _save_new_interactions(
-        self, project_id: UUID, planned: dict[UUID, _Planned]
+        self,
+        project_id: UUID,
+        planned: dict[UUID, _Planned],
+        linked: Callable[[], list[Interaction]],
     ) -> dict[UUID, Recorded]:
-        """Save, in one save, the planned interactions not stored yet.
+        """Save, in one save, the planned interactions not stored yet and the replies
+        ``linked()`` links to their thread.
 
         One query finds those already stored (only ids derived from a source reference or
-        an idempotency key can be). Should a concurrent import store some meanwhile, the save
+        an idempotency key can be). Should a concurrent write store some meanwhile, the save
         fails as a whole; then ask again and save the rest."""
         results: dict[UUID, Recorded] = {}
         candidates = [i for i, plan in planned.items() if plan.deterministic]
@@ -253,10 +371,11 @@ class InteractionCommands(LedgerService):
             stored = self._stored_interactions(candidates) if candidates else {}
             results.update((i, Recorded(i, v, 0)) for i, v in stored.items())
             aggregates = [a for a in aggregates if a.id not in results]
-            if not aggregates:
+            replies = linked()  # loaded afresh on every attempt
+            if not aggregates and not replies:
                 return results
             try:
-                recordings = self.save(*aggregates)
+                recordings = self.save(*aggregates, *replies)
             except IntegrityError:
                 # The failed save took the new events: build the rest again, then retry.
                 aggregates = [
@@ -267,6 +386,8 @@ class InteractionCommands(LedgerService):
                 continue
             for recording in recordings:
                 event = recording.domain_event
+                if not isinstance(event, Interaction.Recorded):
+                    continue  # a reply's ThreadLinked: its Recorded is not this batch's
                 results[event.originator_id] = Recorded(
                     event.originator_id, event.originator_version, recording.notification.id or 0
                 )
@@ -312,6 +433,22 @@ class _Planned(NamedTuple):
     fields: dict[str, Any]
     interaction: Interaction
     deterministic: bool  # the id derives from a source reference or an idempotency key
+
+
+def _link_pairs(links: Sequence[tuple[UUID, UUID]]) -> list[tuple[UUID, UUID]]:
+    """``links`` checked for shape: pairs of ids, each reply once."""
+    pairs: list[tuple[UUID, UUID]] = []
+    seen: set[UUID] = set()
+    for i, link in enumerate(links):
+        if not isinstance(link, (tuple, list)) or len(link) != 2:
+            raise InvalidInputError(f"links[{i}]", "must be a (reply, parent) pair")
+        reply = _uuid(link[0], f"links[{i}]")
+        parent = _uuid(link[1], f"links[{i}].in_reply_to")
+        if reply in seen:
+            raise InvalidInputError(f"links[{i}]", f"{reply} is linked twice")
+        seen.add(reply)
+        pairs.append((reply, parent))
+    return pairs
 
 
 def _uuid(value: object, field: str) -> UUID:

@@ -11,7 +11,10 @@ How it goes (see docs/importing.md):
 3. Threads: a reply names its parent (``in_reply_to``) when the parent is recorded earlier in
    the same import or is already in the ledger. A reply met before its parent waits for it, so
    the order of the files does not matter. A reply whose parent never comes is linked to its
-   nearest ancestor in ``References`` that is known, else recorded as the start of a thread.
+   nearest ancestor in ``References`` that is known, else recorded as the start of a thread —
+   and remembered (:mod:`ledger.importing.threads`): when a later import brings its parent (or
+   a nearer ancestor), the reply gets an ``Interaction.ThreadLinked`` event in the same save.
+   So threads come out whole whatever order, and however many runs, the messages arrive in.
 4. Messages are recorded in batches (one atomic save each, through ``record_interactions``);
    the originals and attachments of a batch are stored *before* its events. A crash therefore
    leaves every recorded message whole; at worst some documents no event names yet, and the
@@ -22,16 +25,19 @@ How it goes (see docs/importing.md):
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from ledger.commands.interactions import MAX_BATCH
 from ledger.common import Act, DomainError, InvalidInputError, derive_id
 from ledger.documents import DocumentStore, NewDocument
 from ledger.importing.mail import ParsedEmail, UnparseableEmailError, parse_email
 from ledger.importing.sources import MessageSource, RawMessage
+from ledger.importing.threads import MAX_CHAIN, ThreadWaits
 from ledger.interaction import (
     InteractionChannel,
     InteractionNotFoundError,
@@ -72,6 +78,9 @@ class EmailImportSummary:
     duplicates: int = 0
     replies_linked: int = 0
     replies_unlinked: int = 0
+    #: Replies recorded by an earlier import, linked now to a message of this one (their
+    #: parent, or an ancestor nearer than the one they were linked to).
+    replies_relinked: int = 0
     attachments: int = 0
     results: list[MessageResult] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)
@@ -148,6 +157,9 @@ class _EmailImport:
         self.waiting: dict[UUID, list[_Pending]] = {}
         self.batch: list[_Pending] = []
         self.results: list[tuple[int, MessageResult]] = []
+        self.waits = ThreadWaits(documents.db)  # replies of earlier runs waiting for a parent
+        self.relinked: set[UUID] = set()
+        self.unlinkable: set[UUID] = set()  # replies whose late link the ledger refused
 
     # ------------------------------------------------------------------------------ run
 
@@ -160,9 +172,10 @@ class _EmailImport:
             if self.progress is not None:
                 self.progress(done, total)
         for pending in self._orphans():
-            self._enqueue(pending, self._nearest_known_ancestor(pending.parsed))
+            self._enqueue(pending, self._nearest_known_ancestor(pending))
         self._flush()
         self.summary.messages = done
+        self.summary.replies_relinked = len(self.relinked)
         self.summary.results = [r for _, r in sorted(self.results, key=lambda t: t[0])]
         return self.summary
 
@@ -236,6 +249,17 @@ class _EmailImport:
             return None
         return interaction_id_for_source(self.project_id, parsed.parent_ref)
 
+    def _chain(self, pending: _Pending) -> list[UUID]:
+        """The interactions the message's headers say it descends from, nearest first: its
+        parent, then ``References`` from the last."""
+        parsed = pending.parsed
+        refs = [parsed.parent_ref, *reversed(parsed.references)]
+        chain = dict.fromkeys(
+            interaction_id_for_source(self.project_id, ref) for ref in refs if ref is not None
+        )
+        chain.pop(pending.interaction_id, None)
+        return list(chain)
+
     def _is_stored(self, interaction_id: UUID) -> bool:
         known = self.stored_cache.get(interaction_id)
         if known is None:
@@ -261,21 +285,88 @@ class _EmailImport:
                 self._flush()
 
     def _orphans(self) -> Iterator[_Pending]:
-        """Replies whose parent never came, oldest first (each releases its own replies)."""
-        while self.waiting:
-            parent_id = min(self.waiting, key=lambda p: self.waiting[p][0].sequence)
-            queue = self.waiting[parent_id]
-            pending = queue.pop(0)
-            if not queue:
-                del self.waiting[parent_id]
-            yield pending
+        """Replies whose parent never came, oldest first; each releases its own replies.
 
-    def _nearest_known_ancestor(self, parsed: ParsedEmail) -> UUID | None:
-        for ref in reversed(parsed.references):
-            ancestor = interaction_id_for_source(self.project_id, ref)
+        Only a reply whose parent is not itself waiting is an orphan (a reply to a waiting
+        reply comes out with it, linked). A heap of each queue's oldest: thousands of orphans
+        (a mailbox imported in parts) must not cost a scan of every queue each. Should every
+        waiting reply wait for another (headers that make a loop), the oldest is let go and
+        the rest looked at again."""
+        while self.waiting:
+            waiting_ids = {p.interaction_id for queue in self.waiting.values() for p in queue}
+            roots = [parent for parent in self.waiting if parent not in waiting_ids]
+            if not roots:  # a loop: let the oldest go, then look again
+                parent = min(self.waiting, key=lambda p: self.waiting[p][0].sequence)
+                yield self._release(parent)
+                continue
+            heap = [(self.waiting[parent][0].sequence, parent) for parent in roots]
+            heapq.heapify(heap)
+            while heap:
+                sequence, parent = heapq.heappop(heap)
+                queue = self.waiting.get(parent)
+                if queue and queue[0].sequence == sequence:
+                    pending = self._release(parent)
+                    if parent in self.waiting:
+                        heapq.heappush(heap, (self.waiting[parent][0].sequence, parent))
+                    yield pending
+
+    def _release(self, parent: UUID) -> _Pending:
+        """The oldest reply waiting for ``parent``, taken off its queue."""
+        queue = self.waiting[parent]
+        pending = queue.pop(0)
+        if not queue:
+            del self.waiting[parent]
+        return pending
+
+    def _nearest_known_ancestor(self, pending: _Pending) -> UUID | None:
+        for ancestor in self._chain(pending):
             if ancestor in self.placed or self._is_stored(ancestor):
                 return ancestor
         return None
+
+    def _remember_waits(self, batch: list[_Pending]) -> None:
+        """Remember the replies of ``batch`` not linked to their parent, before their events
+        are stored (a reply stored and forgotten would never be linked)."""
+        chains = []
+        for pending in batch:
+            parent = self._parent_id(pending.parsed)
+            if parent is None or pending.item.get("in_reply_to") == parent:
+                continue  # not a reply, or linked to its parent: nothing to wait for
+            chain = self._chain(pending)
+            if chain:
+                chains.append((pending.interaction_id, chain))
+        self.waits.wait(self.project_id, chains)
+
+    def _late_links(self, batch: list[_Pending]) -> dict[UUID, tuple[UUID, int]]:
+        """Replies stored by earlier runs that a message of ``batch`` links better than they
+        are linked now: reply -> (that message, its distance from the reply)."""
+        best: dict[UUID, tuple[UUID, int]] = {}
+        for ancestor, reply, distance in self.waits.waiting_for([p.interaction_id for p in batch]):
+            if reply in self.unlinkable or reply == ancestor:
+                continue
+            if reply not in best or distance < best[reply][1]:
+                best[reply] = (ancestor, distance)
+        if not best:
+            return {}
+        chains = self.waits.chains(list(best))
+        links: dict[UUID, tuple[UUID, int]] = {}
+        for reply, (ancestor, distance) in best.items():
+            try:
+                stored = self.ledger.get_interaction(self.project_id, reply)
+            except InteractionNotFoundError:
+                continue  # remembered, but its batch never got stored; or in this batch
+            if stored.retracted:
+                continue
+            if stored.in_reply_to is None:
+                linked_at = MAX_CHAIN  # linked to nothing: any remembered ancestor is better
+            else:
+                known = chains.get(reply, {}).get(stored.in_reply_to)
+                if known is None:
+                    continue  # linked by hand, or further up than remembered: leave it
+                linked_at = known
+            if distance < linked_at:
+                links[reply] = (ancestor, distance)
+        return links
 
     # ---------------------------------------------------------------------------- store
 
@@ -283,16 +374,45 @@ class _EmailImport:
         batch, self.batch = self.batch, []
         while batch:
             self.documents.put_many([doc for pending in batch for doc in _documents(pending)])
+            self._remember_waits(batch)
+            links = self._late_links(batch)
+            pairs = [(reply, ancestor) for reply, (ancestor, _) in links.items()]
             try:
                 recorded = self.ledger.record_interactions(
-                    self.actor, self.project_id, [p.item for p in batch]
+                    self.actor, self.project_id, [p.item for p in batch], links=pairs[:MAX_BATCH]
                 )
             except DomainError as e:
+                refused = _failed_link(e)
+                if refused is not None and refused < len(pairs):
+                    self.unlinkable.add(pairs[refused][0])  # a loop in the headers, say
+                    continue
                 batch = self._drop_failed(batch, e)
                 continue
             for pending, result in zip(batch, recorded, strict=True):
                 self._count(pending, imported=result.position != 0)
+            linked = pairs[:MAX_BATCH] + self._link_more(pairs[MAX_BATCH:])
+            self.relinked.update(reply for reply, _ in linked)
+            self.waits.forget([reply for reply, _ in linked if links[reply][1] == 0])
             return
+
+    def _link_more(self, pairs: list[tuple[UUID, UUID]]) -> list[tuple[UUID, UUID]]:
+        """Links beyond one save's worth (a parent with very many waiting replies), saved
+        after it; returns those saved."""
+        saved: list[tuple[UUID, UUID]] = []
+        while pairs:
+            chunk = pairs[:MAX_BATCH]
+            try:
+                self.ledger.record_interactions(self.actor, self.project_id, [], links=chunk)
+            except DomainError as e:
+                refused = _failed_link(e)
+                if refused is None or refused >= len(chunk):
+                    raise
+                self.unlinkable.add(chunk[refused][0])
+                pairs.remove(chunk[refused])
+                continue
+            saved.extend(chunk)
+            pairs = pairs[MAX_BATCH:]
+        return saved
 
     def _drop_failed(self, batch: list[_Pending], error: DomainError) -> list[_Pending]:
         """Reject the item the batch failed on (its error names ``items[i]``) and unlink the
@@ -306,7 +426,7 @@ class _EmailImport:
         self._reject(failed.sequence, failed.raw.where, _item_reason(error))
         for pending in batch:
             if pending.item.get("in_reply_to") == failed.interaction_id:
-                pending.item["in_reply_to"] = self._nearest_known_ancestor(pending.parsed)
+                pending.item["in_reply_to"] = self._nearest_known_ancestor(pending)
         return batch
 
     # -------------------------------------------------------------------------- counting
@@ -364,6 +484,16 @@ def _failed_index(error: DomainError) -> int | None:
         return None
     try:
         return int(text[len("items[") : text.index("]")])
+    except ValueError:
+        return None
+
+
+def _failed_link(error: DomainError) -> int | None:
+    text = error.field if isinstance(error, InvalidInputError) else str(error)
+    if not text.startswith("links["):
+        return None
+    try:
+        return int(text[len("links[") : text.index("]")])
     except ValueError:
         return None
 

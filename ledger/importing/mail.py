@@ -21,6 +21,9 @@ Rules (see docs/importing.md):
   the first id of ``In-Reply-To``, else the last of ``References``.
 * **Subject** as decoded; **summary**: the start of the text body (the ``text/plain``
   alternative, else the ``text/html`` one reduced to text).
+* **NUL characters** (``\x00``) are left out of every text kept — subject, summary, attachment
+  names and media types — since the ledger refuses them (PostgreSQL text cannot hold them);
+  the original keeps its bytes. A message id holding one is no reference (as if absent).
 * **Attachments**: every part that is not the chosen body and not its other alternative: parts
   with a file name or ``Content-Disposition: attachment``, non-text inline parts (images), and
   attached messages (``message/rfc822``, kept as they are re-serialised by the parser).
@@ -178,7 +181,12 @@ def _first_id(value: str, *, bare_allowed: bool = False) -> str | None:
 
 
 def _usable(ref: str) -> bool:
-    return 0 < len(ref) <= 998
+    return 0 < len(ref) <= 998 and "\x00" not in ref
+
+
+def _clean(text: str) -> str:
+    """Text as the ledger may keep it: without NUL characters."""
+    return text.replace("\x00", "")
 
 
 def _header_addresses(message: Message, name: str) -> list[str] | None:
@@ -233,7 +241,7 @@ def _subject(message: Message) -> str:
         subject = str(message["subject"] or "")
     except Exception:
         subject = _raw(message, "subject")
-    return " ".join(subject.split())[:_SUBJECT_LENGTH]
+    return " ".join(_clean(subject).split())[:_SUBJECT_LENGTH]
 
 
 def _parse_date(value: str) -> datetime | None:
@@ -308,7 +316,7 @@ def _summary(body: Message | None, notes: list[str]) -> str:
     text = _text_of(body, notes)
     if body.get_content_type() == "text/html":
         text = html_to_text(text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = _clean(text).replace("\r\n", "\n").replace("\r", "\n")
     text = _BLANK_LINES.sub("\n\n", text).strip()
     if len(text) > SUMMARY_LENGTH:
         text = text[: SUMMARY_LENGTH - 1].rstrip() + "…"
@@ -361,7 +369,7 @@ def _collect_attachments(
 ) -> None:
     if part is body:
         return
-    media_type = part.get_content_type()
+    media_type = _clean(part.get_content_type())
     if part.is_multipart() and media_type != "message/rfc822":
         payload = part.get_payload()
         for sub in payload if isinstance(payload, list) else ():
@@ -395,7 +403,7 @@ def _filename(part: Message) -> str | None:
         return None
     # Keep the file name only: a name is never a path ("../../etc/passwd" → "passwd").
     name = PureWindowsPath(PurePosixPath(str(name)).name).name
-    name = " ".join(name.replace("\x00", "").split())[:255]
+    name = " ".join(_clean(name).split())[:255]
     return name or None
 
 

@@ -153,7 +153,9 @@ class MinutesDraft:
 
 
 def parse_minutes(text: str) -> MinutesDraft:
-    """Read Markdown minutes; raise :class:`MinutesParseError` listing every bad line."""
+    """Read Markdown minutes; raise :class:`MinutesParseError` listing every bad line.
+    NUL characters are left out (the ledger refuses them; the file is kept whole besides)."""
+    text = text.replace("\x00", "")
     errors: list[MinutesError] = []
 
     def error(line: int, message: str) -> None:
@@ -496,6 +498,8 @@ def import_minutes(
     text = _decode(data)
     draft = parse_minutes(text)
     sha256 = digest(data)
+    if filename is not None:
+        filename = filename.replace("\x00", "") or None
     own_store = documents is None
     store = documents if documents is not None else DocumentStore(ledger.storage)
     try:

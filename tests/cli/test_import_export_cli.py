@@ -45,6 +45,17 @@ def accord(database_url: str, *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def test_import_a_reply_then_its_parent(database_url: str) -> None:
+    project_id = str(project(database_url))
+    eml = DATA / "email" / "eml"
+    for name, relinked in (("12a-reply-before-parent.eml", 0), ("12b-parent-after-reply.eml", 1)):
+        code, out, _ = accord(
+            database_url, "import", "eml", str(eml / name), "--project", project_id, "--as", PM
+        )
+        assert code == 0
+        assert re.search(rf"earlier replies linked to this import\W+{relinked}\b", out)
+
+
 def test_import_eml_then_again(database_url: str) -> None:
     project_id = str(project(database_url))
     args = ("import", "eml", str(DATA / "email" / "eml"), "--project", project_id, "--as", PM)

@@ -323,12 +323,14 @@ def test_a_message_the_ledger_refuses_is_rejected_alone(
     real = ledger.record_interactions
     refused: list[str] = []
 
-    def refuse_the_second_reply(actor: str, pid: UUID, items: list[dict[str, Any]]) -> Any:
+    def refuse_the_second_reply(
+        actor: str, pid: UUID, items: list[dict[str, Any]], **kwargs: Any
+    ) -> Any:
         for i, item in enumerate(items):
             if item.get("source_ref") == "20260302100210.GA1@team.test" and not refused:
                 refused.append(item["source_ref"])
                 raise InvalidInputError(f"items[{i}].subject", "refused for the test")
-        return real(actor, pid, items)
+        return real(actor, pid, items, **kwargs)
 
     monkeypatch.setattr(ledger, "record_interactions", refuse_the_second_reply)
     files = [EML / n for n in ("01-plain.eml", "02-alternative-reply.eml", "03-attachments.eml")]

@@ -56,10 +56,15 @@ def test_the_tour_through_the_views(
     assert any("retracted the record of “Status”" in line for line in lines)
     assert any("rejected the change “Dark mode”" in line for line in lines)
     assert any("marked the decision “Postgres” superseded" in line for line in lines)
+    assert any(line.startswith("dana.lee linked “Re: Plan” into its thread") for line in lines)
 
     m = q.metrics(live, project, now)
     assert m["acknowledgements_outstanding"] == 0  # one disputed, one withdrawn
     assert m["issue_first_response"] == {}  # no answer from the other side was recorded
+    # The reply recorded before the plan counts once linked to it: answered 0.3 h later.
+    assert m["email_reply"] == {
+        "client": {"count": 1, "median_hours": 0.3, "mean_hours": 0.3, "max_hours": 0.3}
+    }
     sams = q.commitments(live, project, person=SPONSOR)
     assert {c["statement"] for c in sams} == {"API docs", "Demo video"}
 

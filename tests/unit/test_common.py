@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -14,6 +15,8 @@ from ledger.common import (
     Money,
     derive_id,
     normalise_email,
+    refuse_nul,
+    require_text,
 )
 
 
@@ -76,3 +79,33 @@ def test_derived_ids_are_stable_and_keyed_by_kind() -> None:
     assert derive_id("interaction", "p", "<m@x>") == derive_id("interaction", "p", "<m@x>")
     assert derive_id("interaction", "p", "<m@x>") != derive_id("commitment", "p", "<m@x>")
     assert derive_id("a", "b", "c") != derive_id("a", "b\x1fc")
+
+
+# ----------------------------------------------------------------------------------- NUL
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda: require_text("a\x00b", "statement"), "statement"),
+        (lambda: normalise_email("pm\x00@acme.test", "promisee"), "promisee"),
+        (lambda: Act("pm\x00@acme.test"), "actor"),
+        (
+            lambda: Attachment.parse({"name": "a\x00.pdf", "sha256": "ab" * 32, "size": 3}, "doc"),
+            "doc.name",
+        ),
+    ],
+)
+def test_nul_in_text_is_refused_naming_the_field(call: Callable[[], object], field: str) -> None:
+    with pytest.raises(InvalidInputError) as e:
+        call()
+    assert (e.value.field, e.value.message) == (field, "must not contain NUL characters (\\x00)")
+
+
+def test_refuse_nul_names_the_place_inside_lists_and_models() -> None:
+    attachment = Attachment(name="x\x00", sha256="ab" * 32, size=1)  # built directly: unchecked
+    with pytest.raises(InvalidInputError, match=r"^attachments\[1\]\.name: "):
+        refuse_nul(("fine", attachment), "attachments")
+    with pytest.raises(InvalidInputError, match=r"^changes\.subject: "):
+        refuse_nul({"subject": "\x00"}, "changes")
+    refuse_nul(("tab\tand\nnewline", {"k": None}, 3), "ok")  # only NUL is refused

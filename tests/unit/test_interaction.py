@@ -202,3 +202,67 @@ def test_retraction_is_final() -> None:
 def test_retraction_needs_a_reason() -> None:
     with pytest.raises(InvalidInputError, match="reason"):
         recorded().retract(act(PM), reason="")
+
+
+# --------------------------------------------------------------------------- thread links
+
+
+def test_a_reply_is_linked_to_its_thread_by_a_new_event() -> None:
+    i = recorded(by=DEV)
+    i.collect_events()
+    parent = uuid4()
+    i.link_to_thread(act(PM), in_reply_to=parent)  # any recorder: nothing recorded is changed
+    assert (i.in_reply_to, i.corrections) == (parent, 0)
+    (event,) = i.collect_events()
+    assert isinstance(event, Interaction.ThreadLinked)
+    assert (event.in_reply_to, event.actor) == (parent, PM)
+    nearer = uuid4()
+    i.link_to_thread(act(PM), in_reply_to=nearer)
+    assert i.in_reply_to == nearer
+
+
+def test_thread_links_that_are_refused() -> None:
+    i = recorded()
+    with pytest.raises(InvalidInputError, match="itself"):
+        i.link_to_thread(act(PM), in_reply_to=i.id)
+    parent = uuid4()
+    i.link_to_thread(act(PM), in_reply_to=parent)
+    with pytest.raises(InvalidInputError, match="already replies"):
+        i.link_to_thread(act(PM), in_reply_to=parent)
+    i.retract(act(PM), reason="wrong project")
+    with pytest.raises(InvalidTransitionError, match="retracted"):
+        i.link_to_thread(act(PM), in_reply_to=uuid4())
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"subject": "Wire\x00frames"}, "subject"),
+        ({"summary": "\x00"}, "summary"),
+        ({"to": ["sponsor\x00@client.test"]}, r"to\[0\]"),
+        ({"attachments": [{"name": "wf\x00.pdf", "sha256": "cd" * 32, "size": 1}]}, "name"),
+        ({"attachments": [{"name": "a", "sha256": "cd" * 32, "size": 1, "media_type": "\x00"}]},
+         r"attachments\[0\]\.media_type"),
+        ({"source_ref": "a\x00@b.test"}, "source_ref"),
+    ],
+)  # fmt: skip
+def test_nul_is_refused_in_every_text_field(overrides: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidInputError, match=f"{field}: must not contain NUL"):
+        recorded(**overrides)
+
+
+def test_nul_is_refused_in_corrections_and_reasons() -> None:
+    i = recorded()
+    with pytest.raises(InvalidInputError, match=r"^changes\.subject: must not contain NUL"):
+        i.correct(act(PM), correction={"subject": "x\x00"}, reason="r")
+    with pytest.raises(InvalidInputError, match=r"^reason: must not contain NUL"):
+        i.retract(act(PM), reason="wrong\x00")
+    # A model built directly, past every command check: the event is still refused.
+    with pytest.raises(InvalidInputError, match=r"^correction\.summary: must not contain NUL"):
+        i._record(
+            Interaction.Corrected,
+            act(PM),
+            correction=InteractionCorrection.model_construct(summary="\x00"),
+            reason="r",
+        )
+    assert i.summary == "Sent the revised wireframes"

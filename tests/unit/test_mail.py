@@ -240,3 +240,22 @@ def test_ids_that_cannot_serve_as_references_are_ignored() -> None:
     assert parse_email(message(*headers, f"Message-ID: <{long_id}>"), now=NOW).message_id is None
     parsed = parse_email(message(*BASE, f"References: <r@x> <{long_id}>"), now=NOW)
     assert (parsed.references, parsed.parent_ref) == (("r@x",), "r@x")
+
+
+def test_nul_characters_are_left_out_of_the_text_kept() -> None:
+    headers = [h for h in BASE if not h.startswith(("Message-ID", "Subject"))]
+    data = message(
+        *headers,
+        "Message-ID: <a\x00b@client.test>",
+        "References: <r\x00@x.test> <ok@x.test>",
+        "Subject: Bud\x00get",
+        body="Fig\x00ures",
+    )
+    parsed = parse_email(data, now=NOW)
+    assert (parsed.subject, parsed.summary) == ("Budget", "Figures")
+    # A message id holding NUL is no reference: as if absent (the id then comes from the bytes).
+    assert (parsed.message_id, parsed.references, parsed.parent_ref) == (
+        None,
+        ("ok@x.test",),
+        "ok@x.test",
+    )
