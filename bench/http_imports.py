@@ -35,7 +35,7 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import httpx  # noqa: E402
 
-from bench.imports import CLIENT, DEV, PM, accord_import, generate_mbox  # noqa: E402
+from bench.imports import PM, accord_import, bench_project, generate_mbox  # noqa: E402
 
 ACCORD = str(Path(sys.executable).with_name("accord"))
 
@@ -56,12 +56,7 @@ def http_import(database_url: str, mbox: Path, log: Path) -> tuple[float, dict[s
 
     ledger = Ledger(database_url)
     try:
-        project_id = ledger.open_project(PM, name="Bench", client_org="Client", team_org="Team").id
-        ledger.add_member(PM, project_id, email=DEV, name="Dev", party="team", role="team_member")
-        for email in (CLIENT, "ops@client.test"):
-            ledger.add_member(
-                PM, project_id, email=email, name=email, party="client", role="client_member"
-            )
+        project_id = bench_project(ledger)
         db = SqlDatabase(ledger.storage)
         try:
             create_tables(db)

@@ -180,6 +180,17 @@ def stdlib_read(path: Path) -> int:
     return n
 
 
+def bench_project(ledger: Any) -> Any:
+    """A project with the mailbox's people as members (PM manages it); returns its id."""
+    project_id = ledger.open_project(PM, name="Bench", client_org="Client", team_org="Team").id
+    ledger.add_member(PM, project_id, email=DEV, name="Dev", party="team", role="team_member")
+    for email in (CLIENT, "ops@client.test"):
+        ledger.add_member(
+            PM, project_id, email=email, name=email, party="client", role="client_member"
+        )
+    return project_id
+
+
 def accord_import(database_url: str, *paths: Path) -> tuple[float, dict[str, int]]:
     """Import ``paths``, one run each, into a fresh project of a fresh database; returns
     (seconds, counts summed over the runs)."""
@@ -189,12 +200,7 @@ def accord_import(database_url: str, *paths: Path) -> tuple[float, dict[str, int
 
     ledger = Ledger(database_url)
     try:
-        project_id = ledger.open_project(PM, name="Bench", client_org="Client", team_org="Team").id
-        ledger.add_member(PM, project_id, email=DEV, name="Dev", party="team", role="team_member")
-        for email in (CLIENT, "ops@client.test"):
-            ledger.add_member(
-                PM, project_id, email=email, name=email, party="client", role="client_member"
-            )
+        project_id = bench_project(ledger)
         counts = dict.fromkeys(
             ("imported", "duplicates", "rejected", "attachments", "replies_linked",
              "replies_unlinked", "replies_relinked"), 0)  # fmt: skip

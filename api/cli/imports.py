@@ -14,13 +14,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
-from uuid import UUID
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from api.cli.main import DatabaseURL, app, console, err, open_ledger
+from api.cli.main import (
+    DatabaseURL,
+    ProjectOption,
+    app,
+    console,
+    err,
+    open_ledger,
+    project_id_of,
+)
 from ledger.application import Ledger
 from ledger.common import DomainError
 from ledger.exports import VIEWS, ExportFormat, export
@@ -35,7 +42,6 @@ import_app = typer.Typer(
 )
 app.add_typer(import_app, name="import")
 
-ProjectOption = Annotated[str, typer.Option("--project", help="The project's id")]
 ActorOption = Annotated[
     str,
     typer.Option(
@@ -45,14 +51,6 @@ ActorOption = Annotated[
 ]
 #: How many rejected messages and notes are listed in full.
 SHOWN = 50
-
-
-def _project_id(value: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError:
-        err.print(f"[red]error:[/red] --project: {value!r} is not a project id")
-        raise typer.Exit(2) from None
 
 
 @contextmanager
@@ -109,7 +107,7 @@ def import_eml(
 def _import_email(
     source_of: Callable[[], MessageSource], project: str, actor: str, database_url: str | None
 ) -> None:
-    project_id = _project_id(project)
+    project_id = project_id_of(project)
     try:
         source = source_of()
     except SourceError as e:
@@ -178,7 +176,7 @@ def import_minutes_file(
     database_url: DatabaseURL = None,
 ) -> None:
     """Import Markdown minutes as a meeting with its minutes, decisions and commitments."""
-    project_id = _project_id(project)
+    project_id = project_id_of(project)
     try:
         data = file.read_bytes()
     except OSError as e:
@@ -220,7 +218,7 @@ def export_command(
     database_url: DatabaseURL = None,
 ) -> None:
     """Export a project's events or commitments as JSON Lines or CSV (UTF-8 with BOM)."""
-    project_id = _project_id(project)
+    project_id = project_id_of(project)
     if view not in VIEWS:
         err.print(f"[red]error:[/red] --view: {view!r} is not one of: {', '.join(sorted(VIEWS))}")
         raise typer.Exit(2)
@@ -251,7 +249,7 @@ def calendar_command(
     """Write a member's iCalendar feed of the project (due dates, milestones, cadence)."""
     from ledger.calendar_feed import calendar_feed
 
-    project_id = _project_id(project)
+    project_id = project_id_of(project)
     with _ledger(database_url) as ledger:
         feed = calendar_feed(ledger, project_id, person)
     if output is None:

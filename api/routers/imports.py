@@ -132,6 +132,7 @@ async def _import_emails(
         attachments=summary.attachments,
         replies_linked=summary.replies_linked,
         replies_unlinked=summary.replies_unlinked,
+        replies_relinked=summary.replies_relinked,
         members=sorted(summary.members),
         external_addresses=sorted(summary.external_addresses),
         results=[

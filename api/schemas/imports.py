@@ -35,7 +35,12 @@ class EmailImportPublic(BaseModel):
     attachments: int = Field(description="Attachments stored with the imported messages.")
     replies_linked: int = Field(description="Replies linked to the message they answer.")
     replies_unlinked: int = Field(
-        description="Replies whose thread is not in the ledger (yet): kept unlinked."
+        description="Replies whose thread is not in the ledger (yet): kept unlinked; a later "
+        "import of the message they answer links them."
+    )
+    replies_relinked: int = Field(
+        description="Replies recorded by earlier imports, before the message they answer, now "
+        "linked to it (`Interaction.ThreadLinked`)."
     )
     members: list[str] = Field(description="Project members found on the messages.")
     external_addresses: list[str] = Field(

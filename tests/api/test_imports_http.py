@@ -288,3 +288,24 @@ def test_the_document_index_survives_a_restart(database_url: str) -> None:
             assert hashlib.sha256(response.content).hexdigest() == digest
     finally:
         ledger.close()
+
+
+def test_a_reply_uploaded_before_its_parent_is_linked_when_the_parent_comes(api: Api) -> None:
+    def send(name: str) -> dict[str, Any]:
+        files = [("files", (name, (EML / name).read_bytes(), "message/rfc822"))]
+        response = upload(api, "/imports/eml", files)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    reply = send("12a-reply-before-parent.eml")
+    assert reply["replies_unlinked"] == 1
+    reply_id = reply["results"][0]["interaction_id"]
+    assert api.get(api.url(f"/interactions/{reply_id}")).json()["in_reply_to"] is None
+    parent = send("12b-parent-after-reply.eml")
+    assert parent["replies_relinked"] == 1
+    parent_id = parent["results"][0]["interaction_id"]
+    linked = api.get(api.url(f"/interactions/{reply_id}")).json()
+    assert linked["in_reply_to"] == parent_id
+    assert linked["version"] == 2  # a new event on the reply, recorded by the importer
+    assert send("12b-parent-after-reply.eml")["replies_relinked"] == 0
