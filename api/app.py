@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api.bootstrap import Services, bootstrap
-from api.middleware import BodyLimitMiddleware, IdempotencyMiddleware
+from api.middleware import BodyLimitMiddleware, IdempotencyMiddleware, NulGuardMiddleware
 from api.problems import install_problem_handlers, problem_media_types
 from api.routers import ROUTERS
 from api.routers.imports import UPLOAD_PATHS
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         store=services.idempotency,
         authenticate=services.tokens.authenticate,
     )
+    app.add_middleware(NulGuardMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
         limit=settings.max_body_bytes,

@@ -121,8 +121,13 @@ async def project_member(
     if services.ledger.storage.is_sqlite:
         # An embedded database answers in microseconds: checking here costs less than a trip
         # to a worker thread (measured: about 0.1-0.3 ms a request, see docs/performance.md).
-        return _membership(project_id, request, services, credentials)
-    return await run_in_threadpool(_membership, project_id, request, services, credentials)
+        access = _membership(project_id, request, services, credentials)
+    else:
+        access = await run_in_threadpool(_membership, project_id, request, services, credentials)
+    # The endpoint (a worker thread running in a copy of this context) takes the project just
+    # checked as current: the command's own membership check does not read it again.
+    services.ledger.remember_project(access.project)
+    return access
 
 
 def _membership(

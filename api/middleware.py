@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from urllib.parse import parse_qsl
 
 from anyio import to_thread
 from starlette.datastructures import Headers
@@ -147,6 +148,31 @@ class BodyLimitMiddleware:
             if started:
                 raise
             await _send_problem(send, "payload-too-large", _too_large(limit))
+
+
+class NulGuardMiddleware:
+    """Refuse a NUL character in the path or a query parameter with 422 naming it: no text of
+    the ledger holds one, and PostgreSQL cannot even compare against one (a query with it
+    would fail as an error of the server's)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query: bytes = scope.get("query_string", b"")
+            if "\x00" in scope["path"]:
+                await _send_problem(send, "validation", "path: must not contain NUL (%00)")
+                return
+            if b"%00" in query or b"\x00" in query:
+                for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+                    if "\x00" in name or "\x00" in value:
+                        field = name.replace("\x00", "")
+                        await _send_problem(
+                            send, "validation", f"{field}: must not contain NUL (%00)"
+                        )
+                        return
+        await self.app(scope, receive, send)
 
 
 class PayloadTooLargeError(HTTPException):

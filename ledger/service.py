@@ -8,8 +8,9 @@ Commands live in ``ledger/commands/`` (one module per area) as mixins of
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from datetime import datetime
-from typing import ClassVar, NamedTuple, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -21,6 +22,9 @@ from ledger.storage import Storage, parse_database_url
 from ledger.transcoding import OrjsonTranscoder, StrictMapper
 
 A = TypeVar("A", bound=LedgerAggregate)
+
+#: A project the current request has just read (see :meth:`LedgerService.remember_project`).
+_CHECKED_PROJECT: ContextVar[Project | None] = ContextVar("accord_checked_project", default=None)
 
 
 class VersionMismatchError(ConflictError):
@@ -78,7 +82,11 @@ class LedgerService(Application[UUID]):
     def get_project(self, project_id: UUID, *, for_update: bool = False) -> Project:
         """The project, current (the cache fast-forwards). Only ``for_update`` callers get their
         own copy; the others share the cached instance and must not change it (no copy keeps
-        the membership check of every command cheap)."""
+        the membership check of every command cheap). After :meth:`remember_project` in the
+        same context, that project is answered again without asking the database."""
+        checked = _CHECKED_PROJECT.get()
+        if checked is not None and checked.id == project_id and not for_update:
+            return checked
         try:
             project: object = self.repository.get(project_id, deepcopy_from_cache=for_update)
         except AggregateNotFoundError:
@@ -86,6 +94,23 @@ class LedgerService(Application[UUID]):
         if not isinstance(project, Project):
             raise ProjectNotFoundError(f"project {project_id} not found")
         return project
+
+    @staticmethod
+    def remember_project(project: Project) -> None:
+        """Let the rest of the current context (one HTTP request: its dependencies, then its
+        endpoint in a worker thread, which runs in a copy of the context) take ``project`` as
+        current instead of fast-forwarding it again: one query fewer per command. Saving the
+        project forgets it. The snapshot is as current as a check made a moment before the
+        command, which the command could never rule out anyway (the project is not saved by
+        commands on its items, so a change to it between the check and the save was always
+        possible)."""
+        _CHECKED_PROJECT.set(project)
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        checked = _CHECKED_PROJECT.get()
+        if checked is not None and any(isinstance(o, Project) and o.id == checked.id for o in objs):
+            _CHECKED_PROJECT.set(None)
+        return super().save(*objs, **kwargs)
 
     def get_item(self, cls: type[A], project_id: UUID, item_id: UUID, error: type[Exception]) -> A:
         """The ``cls`` aggregate ``item_id`` of project ``project_id``, or ``error``.

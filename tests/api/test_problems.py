@@ -152,3 +152,12 @@ def test_unexpected_errors_are_500_without_details(
     body = problem(response, 500)
     assert "secret" not in response.text
     assert body["type"].endswith("/internal")
+
+
+def test_a_nul_in_the_path_or_a_query_parameter_is_refused_naming_it(api: Api) -> None:
+    """PostgreSQL cannot compare text with NUL: without the guard these were server errors."""
+    for param in ("person", "type", "subject"):
+        response = api.get(api.url(f"/audit?limit=5&{param}=a%00b"))
+        assert problem(response, 422)["detail"] == f"{param}: must not contain NUL (%00)"
+    assert problem(api.get(api.url("/members/a%00b@x.test")), 422)["detail"].startswith("path:")
+    assert api.get(api.url("/audit?person=a%2500b")).status_code == 200  # "%00" as text is fine

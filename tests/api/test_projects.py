@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
+
+import pytest
 
 from tests.api.conftest import APPROVER, AUDITOR, CLIENT, OUTSIDER, TEAM, TM, Api
 
@@ -126,3 +129,35 @@ def test_project_steps_belong_to_team_managers(api: Api) -> None:
     response = api.post(api.url("/close"), {"summary": "x"}, who=TEAM)
     assert response.status_code == 403
     assert api.post(api.url("/close"), {"summary": "x"}, who=AUDITOR).status_code == 403
+
+
+def test_a_command_reads_the_project_once_and_never_a_stale_one(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The membership check's project serves the command of the same request (one read of the
+    project's new events, not two); the next request reads it again, so a member removed in
+    between is refused."""
+    recorder = api.ledger.recorder
+    real = recorder.select_events
+    reads: list[object] = []
+
+    def counting(originator_id: object, *args: Any, **kwargs: Any) -> Any:
+        if originator_id == api.project_id:
+            reads.append(originator_id)
+        return real(originator_id, *args, **kwargs)
+
+    monkeypatch.setattr(recorder, "select_events", counting)
+    body = {"kind": "question", "title": "Which PSP?", "description": "d"}
+    assert api.post(api.url("/issues"), body, who=CLIENT).status_code == 201
+    assert len(reads) == 1
+
+    api.ledger.remove_member(TM, api.project_id, email=CLIENT, reason="left")
+    assert api.post(api.url("/issues"), body, who=CLIENT).status_code == 404
+    # A change to the project in a request is seen by the rest of that request.
+    added = api.post(
+        api.url("/members"),
+        {"email": "new@client.test", "name": "New", "party": "client", "role": "client_member"},
+    )
+    assert added.status_code == 200
+    assert "new@client.test" in {m["email"] for m in added.json()["members"]}
+    assert added.headers["etag"] == f'"{api.ledger.get_project(api.project_id).version}"'
