@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
+from uuid import UUID
 
 import typer
 from rich.table import Column, Table
@@ -62,6 +63,15 @@ def issue_tokens(
     """A new token for each ``(role, email)``; earlier tokens stay valid."""
     with token_store(storage) as store:
         return [(role, store.create(email, label=label)) for role, email in people]
+
+
+def issue_calendar_token(storage: Storage, project_id: UUID, email: str, *, label: str) -> str:
+    """A new calendar token for ``email``'s feed of the project (a member: not checked here)."""
+    with token_store(storage) as store:
+        issued = CalendarTokenStore(store.db).create(
+            project_id, email, created_by="accord demo", label=label
+        )
+    return issued.token
 
 
 @token_app.command("create")

@@ -120,6 +120,15 @@ def test_the_demo_prints_working_tokens_and_stays_idempotent(database_url: str) 
             )
             assert response.status_code == 200
             assert len(response.json()["items"]) > 0
+            # The printed calendar URL opens the client sponsor's feed, with no header.
+            feed_url = re.search(
+                r"http://127\.0\.0\.1:8000(\S+calendar\.ics\?token=acal_\S+)", first.stdout
+            )
+            assert feed_url is not None
+            feed = client.get(feed_url.group(1))
+            assert feed.status_code == 200
+            assert feed.headers["content-type"].startswith("text/calendar")
+            assert b"BEGIN:VEVENT" in feed.content
         db = SqlDatabase(ledger.storage)
         try:
             assert db.query("SELECT COUNT(*) FROM api_tokens WHERE label = 'demo'")[0][0] == 6
