@@ -93,6 +93,8 @@ def _postgres_env(url: str) -> dict[str, str]:
         raise StorageURLError(f"{url!r}: {e}") from None
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        # eventsourcing's recorder, with large saves sent outside pipeline mode (see there).
+        "APPLICATION_RECORDER_TOPIC": "ledger.postgres_recorder:AccordPostgresApplicationRecorder",
         "POSTGRES_DBNAME": dbname,
         "POSTGRES_HOST": parts.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(port),
