@@ -14,14 +14,20 @@ pipeline: the same statements (lock, notify, insert returning the notification i
 ordinary transaction, a few more round trips for a save that is large anyway. Smaller saves keep
 eventsourcing's pipelined path unchanged. Chosen with ``APPLICATION_RECORDER_TOPIC`` by
 :mod:`ledger.storage`.
+
+It also retries creating its tables: two processes (or threads) opening the ledger at once both
+run eventsourcing's ``CREATE ... IF NOT EXISTS`` and ``CREATE OR REPLACE FUNCTION``, and
+PostgreSQL refuses the second writer of the same catalogue row ("tuple concurrently updated")
+even when everything exists already (seen here in about one start in three).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, InternalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 #: Saves up to this many events go through eventsourcing's pipelined insert.
@@ -30,7 +36,22 @@ PIPELINE_MAX_EVENTS = 1_000
 PIPELINE_MAX_BYTES = 1 << 20
 
 
+#: Attempts at creating the tables when another process is creating them at the same moment.
+CREATE_ATTEMPTS = 8
+
+
 class AccordPostgresApplicationRecorder(PostgresApplicationRecorder):
+    def create_table(self) -> None:
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                super().create_table()
+                return
+            except (InternalError, IntegrityError):
+                # "tuple concurrently updated", or a unique violation on the catalogue.
+                if attempt == CREATE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:

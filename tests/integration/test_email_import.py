@@ -343,3 +343,66 @@ def test_a_message_the_ledger_refuses_is_rejected_alone(
     }
     reply = ledger.get_interaction(project_id, summary.results[2].interaction_id or UUID(int=0))
     assert reply.in_reply_to == summary.results[0].interaction_id  # 01, through References
+
+
+def test_the_same_messages_imported_twice_at_once_are_stored_once(
+    ledger: Ledger, database_url: str
+) -> None:
+    """Two imports of one mailbox at the same time (an upload sent twice), each opening the
+    ledger as a process would: whichever saves a message first stores it, the other finds it
+    stored (``record_interactions`` saves again, skipping it, when its save conflicts). Both
+    finish; every message is stored once, imported by exactly one of them."""
+    import threading
+
+    project_id = open_project(ledger)
+    messages = [
+        (
+            f"m{i}.eml",
+            (
+                f"From: {SPONSOR}\r\nTo: {PM}\r\nSubject: Note {i}\r\n"
+                f"Message-ID: <race-{i}@client.test>\r\n"
+                + (f"In-Reply-To: <race-{i - 1}@client.test>\r\n" if i % 3 else "")
+                + f"Date: Mon, 2 Mar 2026 10:{i % 60:02d}:00 +0000\r\n\r\nBody {i}\r\n"
+            ).encode(),
+        )
+        for i in range(300)
+    ]
+    summaries: list[Any] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def run() -> None:
+        try:
+            other = Ledger(database_url)
+        except BaseException as e:
+            errors.append(e)
+            start.abort()
+            return
+        try:
+            start.wait(timeout=30)
+            summaries.append(
+                import_emails(other, project_id, PM, Messages(messages), batch_size=10)
+            )
+        except BaseException as e:
+            errors.append(e)
+        finally:
+            other.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    assert len(summaries) == 2
+    assert sum(s.imported for s in summaries) == 300
+    assert sum(s.duplicates for s in summaries) == 300
+    assert all(not s.rejected for s in summaries)
+    stored = [
+        ledger.get_interaction(
+            project_id, interaction_id_for_source(project_id, f"race-{i}@client.test")
+        )
+        for i in range(300)
+    ]
+    assert [i.subject for i in stored] == [f"Note {i}" for i in range(300)]
+    assert all(i.version == 1 for i in stored)
