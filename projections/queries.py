@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from projections.audit import AUDIT_EVENTS, AUDIT_PEOPLE
+from projections.audit import AUDIT_EVENTS, AUDIT_PEOPLE, person_key
 from projections.commitments import COMMITMENTS
 from projections.expectations import CHANGE_REQUESTS, EXPECTATIONS, HISTORY
 from projections.framework import View, Where, iso, parse_iso
@@ -357,7 +357,7 @@ def audit(
             people = view.select(
                 AUDIT_PEOPLE,
                 Where(
-                    eq={"project_id": project_id, "person": where.person},
+                    eq={"person_key": person_key(project_id, where.person)},
                     column="position",
                     gt=cursor,
                 ),
