@@ -234,6 +234,7 @@ def notifications_at(
         raise ValueError(f"not a table name: {events_table!r}")
     column = "rowid" if db.dialect == "sqlite" else "notification_id"
     found: list[Notification] = []
+    ids: dict[Any, UUID] = {}  # an aggregate's events share its id: parse it once
     with db.transaction(write=False) as tx:
         for start in range(0, len(positions), 500):
             chunk = list(positions[start : start + 500])
@@ -244,12 +245,15 @@ def notifications_at(
                 chunk,
             )
             for position, originator_id, version, topic, state in tx.fetchall():
+                uuid = ids.get(originator_id)
+                if uuid is None:
+                    uuid = ids[originator_id] = (
+                        originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+                    )
                 found.append(
                     Notification(
                         id=position,
-                        originator_id=originator_id
-                        if isinstance(originator_id, UUID)
-                        else UUID(originator_id),
+                        originator_id=uuid,
                         originator_version=version,
                         topic=topic,
                         state=bytes(state),
