@@ -64,7 +64,7 @@ AUDIT_SUBJECTS = Table(
         "subject_type": "TEXT NOT NULL",
         "title": "TEXT",
     },
-    key=("subject_id",),
+    key=("project_id", "subject_id"),
 )
 
 # Event fields that name people: promisor, promisee, the person asked to acknowledge, a risk's
@@ -160,7 +160,7 @@ class AuditProjection(MemberTracking):
                 },
             )
         else:
-            subject = view.peek(AUDIT_SUBJECTS, (subject_id,))
+            subject = view.peek(AUDIT_SUBJECTS, (project_id, subject_id))
             title = subject["title"] if subject else None
 
         def name(email: str) -> str:

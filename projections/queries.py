@@ -38,7 +38,10 @@ def open_items(views: Views, project_id: str, now: datetime) -> list[dict[str, A
     date, then oldest first."""
     items = []
     now_iso = iso(now)
-    for row in views["open_items"].select(OPEN_ITEMS, Where(eq={"project_id": project_id})):
+    rows = views["open_items"].select(
+        OPEN_ITEMS, Where(eq={"project_id": project_id}), order_by=("opened_position",)
+    )
+    for row in rows:
         opened = parse_iso(row["opened_at"])
         assert opened is not None
         items.append(
