@@ -83,7 +83,7 @@ class ProjectionRunner:
         *,
         db: SqlDatabase | None = None,
         projections: Sequence[type[Projection]] = ALL_PROJECTIONS,
-        batch_size: int = 20_000,
+        batch_size: int = 10_000,
     ) -> None:
         self.ledger = ledger
         # The views are derived: their commits need atomicity, not an fsync each (see SqlDatabase).
