@@ -252,6 +252,7 @@ class _Checkpointer:
         self._closed = False
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self.checkpoints = 0  # completed, for tests and curiosity
 
     def request(self) -> None:
         with self._lock:
@@ -274,6 +275,7 @@ class _Checkpointer:
                     return
                 try:
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    self.checkpoints += 1
                 except sqlite3.Error:
                     time.sleep(0.1)  # asked again after the next commit
         finally:
