@@ -2,15 +2,17 @@
 view, exactly once.
 
 Each view has a row in ``projection_tracking`` per generation: ``(view, generation, position,
-active)``. A batch of events is applied to a view in ONE transaction that first moves the view's
-tracking position with a compare-and-set (``UPDATE ... WHERE position = <expected>``), then writes
-the rows. If another runner moved it first, the update touches no row and the transaction is
-rolled back: a re-delivered event changes nothing, and a crash between events loses nothing
-(the whole batch rolls back and is applied again). Several runners (processes, machines) may run
-at once against one PostgreSQL database.
+active)``. A batch of events is applied to every view behind in ONE transaction: for each view
+(in name order), the transaction first moves its tracking position with a compare-and-set
+(``UPDATE ... WHERE position = <expected>``), then writes its rows. A view another runner moved
+first is left out (the update touches no row, none of its rows is written); a failure anywhere
+rolls the whole batch back, every view. So a re-delivered event changes nothing, and a crash
+between events loses nothing (the batch is applied again). Several runners (processes,
+machines) may run at once against one PostgreSQL database.
 
 The same works on both backends because it polls: SQLite has no subscriptions. Reading, decoding
-and dispatch happen once per batch for all views.
+and dispatch happen once per batch for all views; Python's cyclic collector is paused while a
+batch is alive (see :func:`_collector_paused`).
 
 Rebuild (``rebuild(name)``) fills a new generation of the view's tables from position zero while
 the live generation keeps serving and keeps up; when the new one has caught up, one transaction
@@ -347,20 +349,31 @@ class ProjectionRunner:
         return new
 
 
+_paused_lock = threading.Lock()
+_paused_batches = 0
+_collector_was_enabled = False
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for one batch.
+    """Pause Python's cyclic garbage collector while a batch is read, decoded and applied.
 
-    A batch keeps tens of thousands of decoded events and rows alive; each of them survives the
-    young collections, so full collections (which walk every object of the process) would run
-    again and again during the batch — measured at a fifth of the catch-up time. What the batch
-    allocates is freed by reference counting when it ends; the collector is restarted (if it was
-    running) as soon as the batch is written.
+    A batch keeps thousands of decoded events and rows alive; each of them survives the young
+    collections, so full collections (which walk every object of the process) would run again
+    and again during the batch — measured at a fifth of the catch-up time. What the batch
+    allocates is freed by reference counting when it ends; the collector runs again (if it was
+    running) as soon as no batch is being applied, in any thread of the process.
     """
-    enabled = gc.isenabled()
-    gc.disable()
+    global _paused_batches, _collector_was_enabled
+    with _paused_lock:
+        if _paused_batches == 0:
+            _collector_was_enabled = gc.isenabled()
+            gc.disable()
+        _paused_batches += 1
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        with _paused_lock:
+            _paused_batches -= 1
+            if _paused_batches == 0 and _collector_was_enabled:
+                gc.enable()
