@@ -149,8 +149,9 @@ class AuditProjection(MemberTracking):
         event_type = event_name(event)
         kind = event_type.partition(".")[0]
         title = subject_title(event)
+        put = view.put
         if title is not None:
-            view.put(
+            put(
                 AUDIT_SUBJECTS,
                 {
                     "subject_id": subject_id,
@@ -163,14 +164,17 @@ class AuditProjection(MemberTracking):
             subject = view.peek(AUDIT_SUBJECTS, (project_id, subject_id))
             title = subject["title"] if subject else None
 
+        peek, members = view.peek, self.members
+
         def name(email: str) -> str:
-            return self.name_of(view, project_id, email)
+            member = peek(members, (project_id, email))
+            return member["name"] if member else email  # type: ignore[no-any-return]
 
         line = narrate(event, name, title)
         if event.attributed_to:
             line += f" (recorded by {name(event.actor)})"
         occurred, recorded = event.occurred_at, event.timestamp
-        view.put(
+        put(
             AUDIT_EVENTS,
             {
                 "position": position,
@@ -188,9 +192,7 @@ class AuditProjection(MemberTracking):
             },
         )
         for person in people_of(event):
-            view.put(
-                AUDIT_PEOPLE, {"person_key": person_key(project_id, person), "position": position}
-            )
+            put(AUDIT_PEOPLE, {"person_key": person_key(project_id, person), "position": position})
 
 
 def project_positions(

@@ -226,8 +226,9 @@ class SqlView:
         self._flushed = {name: {} for name in self.tables}
         self._read = {name: {} for name in self.tables}
 
-    def flush(self, only: str | None = None) -> None:
-        """Write the buffered rows (of every table, or of the table named ``only``)."""
+    def flush(self, only: str | None = None, *, last: bool = False) -> None:
+        """Write the buffered rows (of every table, or of the table named ``only``); ``last``:
+        the batch reads nothing more, so the rows written need not be kept for its reads."""
         tx = self._tx
         assert tx is not None
         for name in self.tables if only is None else (only,):
@@ -243,7 +244,8 @@ class SqlView:
                 tx.executemany(f"DELETE FROM {physical} WHERE {cond}", deletes)
             if upserts:
                 tx.executemany(_upsert_sql(table, physical), _as_tuples(table, upserts))
-            self._flushed[name].update(rows)
+            if not last:
+                self._flushed[name].update(rows)
             self._buffer[name] = {}
 
     def end(self) -> None:
@@ -414,7 +416,16 @@ def iso(moment: datetime | None) -> str | None:
         text = _ISO_OLD.get(moment)
         if text is None:
             utc = moment.astimezone(UTC) if moment.utcoffset() else moment
-            text = utc.isoformat(timespec="microseconds")[:-6] + "Z"
+            # As isoformat(timespec="microseconds") in UTC, a third faster.
+            text = "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031
+                utc.year,
+                utc.month,
+                utc.day,
+                utc.hour,
+                utc.minute,
+                utc.second,
+                utc.microsecond,
+            )
         if len(_ISO) >= 100_000:
             _ISO_OLD, _ISO = _ISO, {}
         _ISO[moment] = text

@@ -243,7 +243,7 @@ class ProjectionRunner:
                 try:
                     for position, event in events[bisect.bisect_right(positions, expected) :]:
                         handle(view, event, position)
-                    view.flush()
+                    view.flush(last=True)
                 finally:
                     view.end()
         return [(name, generation) for name, generation, _ in applied]
