@@ -120,7 +120,9 @@ class SqlDatabase:
     def __init__(self, storage: Storage | str | None = None, *, durable: bool = True) -> None:
         """``durable=False`` is for derived tables only (projection views): on SQLite each commit
         is then atomic but not fsynced (WAL, ``synchronous=NORMAL``) — after a power cut the last
-        batches are re-applied from the log; nothing that is not derivable may use it."""
+        batches are re-applied from the log; nothing that is not derivable may use it. Its
+        commits also leave the WAL checkpoint (copying the WAL into the database file, with its
+        fsyncs) to a thread of its own, so the next batch is computed meanwhile."""
         self.durable = durable
         self.storage = storage if isinstance(storage, Storage) else parse_database_url(storage)
         self.dialect = "sqlite" if self.storage.is_sqlite else "postgresql"
@@ -128,6 +130,9 @@ class SqlDatabase:
         self._sqlite_connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._pool: Any = None
+        self._checkpointer: _Checkpointer | None = None
+        if self.dialect == "sqlite" and not durable:
+            self._checkpointer = _Checkpointer(self.storage.env["SQLITE_DBNAME"])
         if self.dialect == "postgresql":
             from psycopg_pool import ConnectionPool
 
@@ -164,6 +169,8 @@ class SqlDatabase:
                 raise
             else:
                 conn.commit()
+                if write and self._checkpointer is not None:
+                    self._checkpointer.request()
             finally:
                 cursor.close()
         else:
@@ -182,12 +189,19 @@ class SqlDatabase:
             conn.execute("PRAGMA cache_size=-65536")
             if not self.durable:
                 conn.execute("PRAGMA synchronous=NORMAL")
+                # Checkpoints are the checkpointer's (the ledger's own connections still
+                # checkpoint at SQLite's default of 1,000 pages when they commit).
+                conn.execute("PRAGMA wal_autocheckpoint=0")
             self._local.conn = conn
             with self._lock:
                 self._sqlite_connections.append(conn)
         return conn
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            # A closed database may be used again (connections are opened when needed).
+            self._checkpointer = _Checkpointer(self.storage.env["SQLITE_DBNAME"])
         with self._lock:
             for conn in self._sqlite_connections:
                 conn.close()
@@ -223,6 +237,59 @@ class SqlDatabase:
             return tx.fetchall()
 
 
+class _Checkpointer:
+    """Checkpoints a SQLite file's WAL in a thread of its own, when asked after a commit.
+
+    ``PRAGMA wal_checkpoint(PASSIVE)`` copies the committed WAL frames into the database file
+    without blocking readers or the writer; it is one call into SQLite, which does not hold
+    Python's global lock meanwhile. If a checkpoint fails it is simply asked for again after the
+    next commit (and any connection with SQLite's default ``wal_autocheckpoint`` also
+    checkpoints when it commits)."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._wake = threading.Event()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.checkpoints = 0  # completed, for tests and curiosity
+
+    def request(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="accord-wal-checkpoint", daemon=True
+                )
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        try:
+            while True:
+                self._wake.wait()
+                self._wake.clear()
+                if self._closed:
+                    return
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    self.checkpoints += 1
+                except sqlite3.Error:
+                    time.sleep(0.1)  # asked again after the next commit
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            thread, self._thread = self._thread, None
+        self._wake.set()
+        if thread is not None:
+            thread.join()
+
+
 def notifications_at(
     db: SqlDatabase, positions: Sequence[int], events_table: str
 ) -> list[Notification]:
@@ -234,6 +301,7 @@ def notifications_at(
         raise ValueError(f"not a table name: {events_table!r}")
     column = "rowid" if db.dialect == "sqlite" else "notification_id"
     found: list[Notification] = []
+    ids: dict[Any, UUID] = {}  # an aggregate's events share its id: parse it once
     with db.transaction(write=False) as tx:
         for start in range(0, len(positions), 500):
             chunk = list(positions[start : start + 500])
@@ -244,12 +312,15 @@ def notifications_at(
                 chunk,
             )
             for position, originator_id, version, topic, state in tx.fetchall():
+                uuid = ids.get(originator_id)
+                if uuid is None:
+                    uuid = ids[originator_id] = (
+                        originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+                    )
                 found.append(
                     Notification(
                         id=position,
-                        originator_id=originator_id
-                        if isinstance(originator_id, UUID)
-                        else UUID(originator_id),
+                        originator_id=uuid,
                         originator_version=version,
                         topic=topic,
                         state=bytes(state),

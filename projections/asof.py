@@ -17,11 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
-from eventsourcing.utils import resolve_topic
-
 from ledger.sql import notifications_at
 from projections.audit import project_positions
-from projections.framework import MemoryView, View, iso
+from projections.framework import MemoryView, Projection, View, iso
+from projections.narrative import event_name_of
 from projections.runner import ProjectionRunner
 
 
@@ -72,23 +71,35 @@ def replay(
     """
     if basis not in ("recorded", "occurred"):
         raise ValueError("basis is 'recorded' or 'occurred'")
-    positions = project_positions(runner.view("audit"), project_id, until=iso(until), basis=basis)
-    ledger = runner.ledger
-    table: str = ledger.recorder.events_table_name  # type: ignore[attr-defined]
-    notifications = notifications_at(runner.db, positions, table)
     names = views or list(runner.projections)
     memory = MemoryViews(names)
     projections = [type(runner.projections[name])() for name in names]
-    wanted = set().union(*(p.handlers for p in projections)) if "audit" not in names else None
+    positions = project_positions(
+        runner.view("audit"),
+        project_id,
+        until=iso(until),
+        basis=basis,
+        event_types=_handled_types(projections),
+    )
+    ledger = runner.ledger
+    table: str = ledger.recorder.events_table_name  # type: ignore[attr-defined]
     decode = ledger.mapper.to_domain_event
-    for notification in notifications:
-        if wanted is not None and not _wanted(notification.topic, wanted):
-            continue  # no chosen projection handles it: do not even decode it
+    for notification in notifications_at(runner.db, positions, table):
         event = decode(notification)
         for projection in projections:
             projection.handle(memory.memory, event, notification.id)
     return memory
 
 
-def _wanted(topic: str, handled: set[type]) -> bool:
-    return resolve_topic(topic) in handled
+def _handled_types(projections: list[Projection]) -> set[str] | None:
+    """The types of the events the projections act on (the audit index names each event's type
+    as its class's qualified name), or None if they need every event: the audit projection
+    records all, and a projection with a fallback sees the events no handler claims."""
+    types: set[str] = set()
+    for projection in projections:
+        if type(projection).handle is not Projection.handle:
+            return None
+        if type(projection).fallback is not Projection.fallback:
+            return None
+        types.update(event_name_of(cls) for cls in projection.handlers)
+    return types

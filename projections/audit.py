@@ -7,8 +7,9 @@ Tables:
   ``subject_type`` (the item and its kind), ``event_type`` (``Commitment.Made``), ``actor``,
   ``attributed_to``, ``occurred_at``, ``recorded_at``, ``lag_seconds`` (recorded minus occurred:
   back-dating shows), ``originator_version`` and ``narrative``.
-* ``audit_people`` — one row per person an event involves (who recorded it, for whom, and the
-  people it names: promisor, promisee, owner, recipients...), for "everything about Alice".
+* ``audit_people`` — for "everything about Alice": one row per person an event involves (who
+  recorded it, for whom, and the people it names: promisor, promisee, owner, recipients...),
+  two integers: the person in the project (:func:`person_key`) and the event's position.
 * ``audit_subjects`` — each item's kind and title, so later lines can name it.
 * ``audit_members`` — names for the lines.
 """
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
+from collections.abc import Collection
 from typing import Any
 
 from projections.framework import Table, View, Where, iso, sid
@@ -49,13 +52,8 @@ AUDIT_EVENTS = Table(
 
 AUDIT_PEOPLE = Table(
     name="audit_people",
-    columns={
-        "project_id": "TEXT NOT NULL",
-        "person": "TEXT NOT NULL",
-        "position": "BIGINT NOT NULL",
-        "roles": "TEXT NOT NULL",
-    },
-    key=("project_id", "person", "position"),
+    columns={"person_key": "BIGINT NOT NULL", "position": "BIGINT NOT NULL"},
+    key=("person_key", "position"),
 )
 
 AUDIT_SUBJECTS = Table(
@@ -66,54 +64,71 @@ AUDIT_SUBJECTS = Table(
         "subject_type": "TEXT NOT NULL",
         "title": "TEXT",
     },
-    key=("subject_id",),
+    key=("project_id", "subject_id"),
 )
 
-# Event fields that name people, and the role the person plays in the event.
-PERSON_FIELDS = {
-    "promisor": "promisor",
-    "promisee": "promisee",
-    "person": "asked",
-    "owner": "owner",
-    "by": "by",
-    "agreed_by": "agreed_by",
-    "requested_by": "requester",
-    "raised_by": "raiser",
-    "from_address": "from",
-    "to": "to",
-    "cc": "cc",
-    "participants": "participant",
-    "decided_by": "decided_by",
-    "attendees": "attendee",
-    "email": "member",
-}
+# Event fields that name people: promisor, promisee, the person asked to acknowledge, a risk's
+# owner, who acted ("by"), who agreed, requested, raised, sent, received, took part, decided,
+# attended; a member's email.
+PERSON_FIELDS = (
+    "promisor",
+    "promisee",
+    "person",
+    "owner",
+    "by",
+    "agreed_by",
+    "requested_by",
+    "raised_by",
+    "from_address",
+    "to",
+    "cc",
+    "participants",
+    "decided_by",
+    "attendees",
+    "email",
+)
 
 
 @functools.cache
-def _person_fields(event_class: type) -> tuple[tuple[str, str], ...]:
+def _person_fields(event_class: type) -> tuple[str, ...]:
     names = {f.name for f in dataclasses.fields(event_class)}
-    return tuple((f, role) for f, role in PERSON_FIELDS.items() if f in names)
+    return tuple(f for f in PERSON_FIELDS if f in names)
 
 
-def people_of(event: Any) -> dict[str, set[str]]:
-    """Every person an event involves, with their roles in it."""
-    people: dict[str, set[str]] = {event.actor: {"recorded"}}
+def people_of(event: Any) -> set[str]:
+    """Every person an event involves: who recorded it, for whom, and the people it names."""
+    people = {event.actor}
     if event.attributed_to:
-        people.setdefault(event.attributed_to, set()).add("attributed")
+        people.add(event.attributed_to)
     state = event.__dict__
-    for field, role in _person_fields(type(event)):
+    for field in _person_fields(type(event)):
         value = state[field]
         if isinstance(value, str):
             if "@" in value:
-                people.setdefault(value, set()).add(role)
+                people.add(value)
         elif isinstance(value, tuple):
-            for v in value:
-                if isinstance(v, str) and "@" in v:
-                    people.setdefault(v, set()).add(role)
+            people.update(v for v in value if isinstance(v, str) and "@" in v)
     member = state.get("member")
     if member is not None:
-        people.setdefault(member.email, set()).add("member")
+        people.add(member.email)
     return people
+
+
+_PERSON_KEYS: dict[tuple[str, str], int] = {}
+
+
+def person_key(project_id: str, email: str) -> int:
+    """A person of a project as a signed 64-bit integer: the first 8 bytes of
+    BLAKE2b(project id, NUL, email). The people index is then two integers per row rather than
+    two strings; queries also filter the events by project, and within a project two people
+    share a key with a probability of about n² / 2⁶⁵ (n people)."""
+    key = _PERSON_KEYS.get((project_id, email))
+    if key is None:
+        if len(_PERSON_KEYS) > 100_000:
+            _PERSON_KEYS.clear()
+        digest = hashlib.blake2b(f"{project_id}\0{email}".encode(), digest_size=8).digest()
+        key = _PERSON_KEYS[(project_id, email)] = int.from_bytes(digest, "big", signed=True)
+    return key
 
 
 class AuditProjection(MemberTracking):
@@ -131,10 +146,12 @@ class AuditProjection(MemberTracking):
     def record(self, view: View, event: Any, position: int) -> None:
         project_id = sid(event.project_id)
         subject_id = sid(event.originator_id)
-        kind, _, _ = event_name(event).partition(".")
+        event_type = event_name(event)
+        kind = event_type.partition(".")[0]
         title = subject_title(event)
+        put = view.put
         if title is not None:
-            view.put(
+            put(
                 AUDIT_SUBJECTS,
                 {
                     "subject_id": subject_id,
@@ -144,24 +161,27 @@ class AuditProjection(MemberTracking):
                 },
             )
         else:
-            subject = view.get(AUDIT_SUBJECTS, (subject_id,))
+            subject = view.peek(AUDIT_SUBJECTS, (project_id, subject_id))
             title = subject["title"] if subject else None
 
+        peek, members = view.peek, self.members
+
         def name(email: str) -> str:
-            return self.name_of(view, project_id, email)
+            member = peek(members, (project_id, email))
+            return member["name"] if member else email  # type: ignore[no-any-return]
 
         line = narrate(event, name, title)
         if event.attributed_to:
             line += f" (recorded by {name(event.actor)})"
         occurred, recorded = event.occurred_at, event.timestamp
-        view.put(
+        put(
             AUDIT_EVENTS,
             {
                 "position": position,
                 "project_id": project_id,
                 "subject_id": subject_id,
                 "subject_type": kind,
-                "event_type": event_name(event),
+                "event_type": event_type,
                 "actor": event.actor,
                 "attributed_to": event.attributed_to,
                 "occurred_at": iso(occurred),
@@ -171,23 +191,27 @@ class AuditProjection(MemberTracking):
                 "narrative": line,
             },
         )
-        for person, roles in people_of(event).items():
-            view.put(
-                AUDIT_PEOPLE,
-                {
-                    "project_id": project_id,
-                    "person": person,
-                    "position": position,
-                    "roles": ",".join(sorted(roles)),
-                },
-            )
+        for person in people_of(event):
+            put(AUDIT_PEOPLE, {"person_key": person_key(project_id, person), "position": position})
 
 
 def project_positions(
-    view: View, project_id: str, *, until: str | None = None, basis: str = "recorded"
+    view: View,
+    project_id: str,
+    *,
+    until: str | None = None,
+    basis: str = "recorded",
+    event_types: Collection[str] | None = None,
 ) -> list[int]:
     """The positions of a project's events, in order; ``until`` (ISO, UTC) keeps those recorded
-    (or, with ``basis="occurred"``, that occurred) at or before it."""
+    (or, with ``basis="occurred"``, that occurred) at or before it; ``event_types``
+    (``Commitment.Made``...), if given, keeps those of these types."""
     column = "recorded_at" if basis == "recorded" else "occurred_at"
-    where = Where(eq={"project_id": project_id}, column=column if until else None, le=until)
-    return [r["position"] for r in view.select(AUDIT_EVENTS, where, order_by=("position",))]
+    where = Where(
+        eq={"project_id": project_id},
+        isin={"event_type": sorted(event_types)} if event_types is not None else {},
+        column=column if until else None,
+        le=until,
+    )
+    rows = view.select(AUDIT_EVENTS, where, order_by=("position",), columns=("position",))
+    return [r["position"] for r in rows]

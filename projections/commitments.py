@@ -48,7 +48,7 @@ COMMITMENTS = Table(
         "closed_at": "TEXT",
         "last_position": "BIGINT NOT NULL",
     },
-    key=("commitment_id",),
+    key=("project_id", "commitment_id"),
     indexes=(
         ("project_id", "made_position"),
         ("project_id", "promisor"),
@@ -130,7 +130,7 @@ class CommitmentsProjection(MemberTracking):
         view.put(COMMITMENTS, row)
 
     def _update(self, view: View, e: Any, position: int, **changes: Any) -> None:
-        row = view.get(COMMITMENTS, (sid(e.originator_id),))
+        row = view.get(COMMITMENTS, (sid(e.project_id), sid(e.originator_id)))
         if row is None:
             return
         row.update(changes, last_position=position)
@@ -139,14 +139,14 @@ class CommitmentsProjection(MemberTracking):
 
     @on(Commitment.Acknowledged)
     def _acknowledged(self, e: Any, view: View, position: int) -> None:
-        row = view.get(COMMITMENTS, (sid(e.originator_id),))
+        row = view.get(COMMITMENTS, (sid(e.project_id), sid(e.originator_id)))
         if row is not None:
             by = [b for b in row["acknowledged_by"].split(",") if b]
             self._update(view, e, position, acknowledged_by=",".join([*by, e.by]))
 
     @on(Commitment.Renegotiated)
     def _renegotiated(self, e: Any, view: View, position: int) -> None:
-        row = view.get(COMMITMENTS, (sid(e.originator_id),))
+        row = view.get(COMMITMENTS, (sid(e.project_id), sid(e.originator_id)))
         if row is not None:
             self._update(
                 view,

@@ -40,7 +40,7 @@ EXPECTATIONS = Table(
         "change_request_id": "TEXT",
         "revisions": "INTEGER NOT NULL",
     },
-    key=("expectation_id",),
+    key=("project_id", "expectation_id"),
     indexes=(("project_id", "set_position"),),
 )
 
@@ -64,7 +64,7 @@ HISTORY = Table(
         "change_request_id": "TEXT",
         "reason": "TEXT",
     },
-    key=("expectation_id", "position"),
+    key=("project_id", "expectation_id", "position"),
     indexes=(("project_id", "position"),),
 )
 
@@ -79,7 +79,7 @@ CHANGE_REQUESTS = Table(
         "decided_by": "TEXT",
         "decided_at": "TEXT",
     },
-    key=("change_request_id",),
+    key=("project_id", "change_request_id"),
 )
 
 
@@ -119,7 +119,7 @@ class ExpectationsProjection(Projection):
 
     @on(Expectation.Revised)
     def _revised(self, e: Any, view: View, position: int) -> None:
-        row = view.get(EXPECTATIONS, (sid(e.originator_id),))
+        row = view.get(EXPECTATIONS, (sid(e.project_id), sid(e.originator_id)))
         if row is None:
             return
         cr = str(e.change_request_id) if e.change_request_id else None
@@ -136,7 +136,7 @@ class ExpectationsProjection(Projection):
 
     @on(Expectation.Withdrawn)
     def _withdrawn(self, e: Any, view: View, position: int) -> None:
-        row = view.get(EXPECTATIONS, (sid(e.originator_id),))
+        row = view.get(EXPECTATIONS, (sid(e.project_id), sid(e.originator_id)))
         if row is None:
             return
         cr = str(e.change_request_id) if e.change_request_id else None
@@ -152,7 +152,7 @@ class ExpectationsProjection(Projection):
 
     @on(Expectation.DeliverySubmitted, Expectation.DeliveryAccepted, Expectation.DeliveryRejected)
     def _delivery(self, e: Any, view: View, position: int) -> None:
-        row = view.get(EXPECTATIONS, (sid(e.originator_id),))
+        row = view.get(EXPECTATIONS, (sid(e.project_id), sid(e.originator_id)))
         if row is None:
             return
         states = {
@@ -220,7 +220,7 @@ class ExpectationsProjection(Projection):
         ChangeRequest.Implemented,
     )
     def _change_moved(self, e: Any, view: View, position: int) -> None:
-        row = view.get(CHANGE_REQUESTS, (sid(e.originator_id),))
+        row = view.get(CHANGE_REQUESTS, (sid(e.project_id), sid(e.originator_id)))
         if row is None:
             return
         state = {

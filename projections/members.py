@@ -63,9 +63,11 @@ class MemberTracking(Projection):
         return view.get(self.members, (sid(project_id), email))
 
     def name_of(self, view: View, project_id: Any, email: str) -> str:
-        row = self.member(view, project_id, email)
+        row = view.peek(self.members, (sid(project_id), email))
         return row["name"] if row else email
 
     def party_of(self, view: View, project_id: Any, email: str | None) -> str | None:
-        row = self.member(view, project_id, email)
+        if email is None:
+            return None
+        row = view.peek(self.members, (sid(project_id), email))
         return row["party"] if row else None

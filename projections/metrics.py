@@ -31,8 +31,7 @@ ACKS = Table(
         "answered_at": "TEXT",
         "outcome": "TEXT",
     },
-    key=("request_id",),
-    indexes=(("project_id",),),
+    key=("project_id", "request_id"),
 )
 
 ISSUES = Table(
@@ -47,8 +46,7 @@ ISSUES = Table(
         "responder_party": "TEXT",
         "resolved_at": "TEXT",
     },
-    key=("issue_id",),
-    indexes=(("project_id",),),
+    key=("project_id", "issue_id"),
 )
 
 MESSAGES = Table(
@@ -64,8 +62,8 @@ MESSAGES = Table(
         "replier_party": "TEXT",
         "retracted": "INTEGER NOT NULL",
     },
-    key=("interaction_id",),
-    indexes=(("project_id",), ("in_reply_to",)),
+    key=("project_id", "interaction_id"),
+    indexes=(("project_id", "in_reply_to"),),
 )
 
 
@@ -97,7 +95,7 @@ class MetricsProjection(MemberTracking):
         AcknowledgementRequest.Withdrawn,
     )
     def _answered(self, e: Any, view: View, position: int) -> None:
-        row = view.get(ACKS, (sid(e.originator_id),))
+        row = view.get(ACKS, (sid(e.project_id), sid(e.originator_id)))
         if row is not None:
             outcome = type(e).__name__.lower()
             row.update(outcome=outcome, answered_at=iso(e.occurred_at))
@@ -121,7 +119,7 @@ class MetricsProjection(MemberTracking):
 
     @on(Issue.ResponseGiven, Issue.SolutionOptionsProposed)
     def _responded(self, e: Any, view: View, position: int) -> None:
-        row = view.get(ISSUES, (sid(e.originator_id),))
+        row = view.get(ISSUES, (sid(e.project_id), sid(e.originator_id)))
         if row is None or row["first_response_at"] is not None:
             return
         party = self.party_of(view, e.project_id, e.attributed_to or e.actor)
@@ -131,7 +129,7 @@ class MetricsProjection(MemberTracking):
 
     @on(Issue.Resolved)
     def _resolved(self, e: Any, view: View, position: int) -> None:
-        row = view.get(ISSUES, (sid(e.originator_id),))
+        row = view.get(ISSUES, (sid(e.project_id), sid(e.originator_id)))
         if row is not None and row["resolved_at"] is None:
             row["resolved_at"] = iso(e.occurred_at)
             view.put(ISSUES, row)
@@ -155,7 +153,7 @@ class MetricsProjection(MemberTracking):
         )
         if e.in_reply_to is None:
             return
-        parent = view.get(MESSAGES, (str(e.in_reply_to),))
+        parent = view.get(MESSAGES, (sid(e.project_id), str(e.in_reply_to)))
         occurred_at = iso(e.occurred_at)
         if (
             parent is not None
@@ -170,24 +168,27 @@ class MetricsProjection(MemberTracking):
     def _thread_linked(self, e: Any, view: View, position: int) -> None:
         """A reply recorded before its parent now answers it: the parent's first reply may be
         this one, and the message it was linked to before may have lost its first reply."""
-        row = view.get(MESSAGES, (sid(e.originator_id),))
+        row = view.get(MESSAGES, (sid(e.project_id), sid(e.originator_id)))
         if row is None:
             return
         before = row["in_reply_to"]
         row["in_reply_to"] = str(e.in_reply_to)
         view.put(MESSAGES, row)
+        project_id = row["project_id"]
         if before is not None:
-            self._first_reply(view, before)
-        self._first_reply(view, row["in_reply_to"])
+            self._first_reply(view, project_id, before)
+        self._first_reply(view, project_id, row["in_reply_to"])
 
     @staticmethod
-    def _first_reply(view: View, parent_id: str) -> None:
+    def _first_reply(view: View, project_id: str, parent_id: str) -> None:
         """The earliest reply to ``parent_id`` from the other side, from its replies' rows."""
-        parent = view.get(MESSAGES, (parent_id,))
+        parent = view.get(MESSAGES, (project_id, parent_id))
         if parent is None:
             return
         first: dict[str, Any] | None = None
-        for reply in view.select(MESSAGES, Where(eq={"in_reply_to": parent_id})):
+        thread = Where(eq={"project_id": project_id, "in_reply_to": parent_id})
+        replies = view.select(MESSAGES, thread)
+        for reply in replies:
             party = reply["sender_party"]
             if party is None or party == parent["sender_party"]:
                 continue
@@ -201,7 +202,7 @@ class MetricsProjection(MemberTracking):
 
     @on(Interaction.Retracted)
     def _retracted(self, e: Any, view: View, position: int) -> None:
-        row = view.get(MESSAGES, (sid(e.originator_id),))
+        row = view.get(MESSAGES, (sid(e.project_id), sid(e.originator_id)))
         if row is not None:
             row["retracted"] = 1
             view.put(MESSAGES, row)

@@ -18,8 +18,12 @@ Line = Callable[[Any, Namer, str, str], str]
 
 def event_name(event: Any) -> str:
     """``Commitment.Made``: the aggregate and the event, as in the topic."""
-    qualname: str = type(event).__qualname__
-    return qualname
+    return event_name_of(type(event))
+
+
+def event_name_of(event_class: type) -> str:
+    """The name of the events of ``event_class`` (see :func:`event_name`)."""
+    return event_class.__qualname__
 
 
 _TITLES: dict[str, Callable[[Any], str]] = {

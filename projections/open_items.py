@@ -50,7 +50,7 @@ OPEN_ITEMS = Table(
         "last_event_at": "TEXT NOT NULL",
         "last_position": "BIGINT NOT NULL",
     },
-    key=("item_id",),
+    key=("project_id", "item_id"),
     indexes=(("project_id", "opened_position"),),
 )
 
@@ -83,15 +83,19 @@ CADENCE_REPORTS = Table(
 # Confirmed issues leave the table; what a reopening needs to bring them back is kept here.
 REOPENABLE = Table(
     name="open_reopenable",
-    columns={"item_id": "TEXT NOT NULL", "data": "TEXT NOT NULL"},
-    key=("item_id",),
+    columns={"project_id": "TEXT NOT NULL", "item_id": "TEXT NOT NULL", "data": "TEXT NOT NULL"},
+    key=("project_id", "item_id"),
 )
 
 # What acknowledgement requests name: the titles of the things one may be asked to acknowledge.
 SUBJECTS = Table(
     name="open_subjects",
-    columns={"subject_id": "TEXT NOT NULL", "title": "TEXT NOT NULL"},
-    key=("subject_id",),
+    columns={
+        "project_id": "TEXT NOT NULL",
+        "subject_id": "TEXT NOT NULL",
+        "title": "TEXT NOT NULL",
+    },
+    key=("project_id", "subject_id"),
 )
 
 OTHER_PARTY = {"team": "client", "client": "team"}
@@ -122,7 +126,7 @@ class OpenItemsProjection(MemberTracking):
         view.put(OPEN_ITEMS, row)
 
     def _move(self, view: View, e: Any, position: int, **changes: Any) -> dict[str, Any] | None:
-        row = view.get(OPEN_ITEMS, (sid(e.originator_id),))
+        row = view.get(OPEN_ITEMS, (sid(e.project_id), sid(e.originator_id)))
         if row is None:
             return None
         row.update(changes, last_event_at=iso(e.occurred_at), last_position=position)
@@ -130,7 +134,7 @@ class OpenItemsProjection(MemberTracking):
         return row
 
     def _close(self, view: View, e: Any, position: int) -> None:
-        view.delete(OPEN_ITEMS, (sid(e.originator_id),))
+        view.delete(OPEN_ITEMS, (sid(e.project_id), sid(e.originator_id)))
 
     def _party(self, view: View, e: Any, email: str | None) -> str | None:
         return self.party_of(view, e.project_id, email)
@@ -139,7 +143,7 @@ class OpenItemsProjection(MemberTracking):
 
     @on(Commitment.Made)
     def _commitment_made(self, e: Any, view: View, position: int) -> None:
-        view.put(SUBJECTS, {"subject_id": sid(e.originator_id), "title": e.statement})
+        self._subject_title(view, e, e.statement)
         self._open(
             view,
             e,
@@ -161,7 +165,7 @@ class OpenItemsProjection(MemberTracking):
 
     @on(Commitment.RenegotiationProposed)
     def _renegotiation_proposed(self, e: Any, view: View, position: int) -> None:
-        row = view.get(OPEN_ITEMS, (sid(e.originator_id),))
+        row = view.get(OPEN_ITEMS, (sid(e.project_id), sid(e.originator_id)))
         if row is not None:
             proposer = e.proposal.proposed_by
             other = row["person_b"] if proposer == row["person_a"] else row["person_a"]
@@ -169,7 +173,7 @@ class OpenItemsProjection(MemberTracking):
 
     @on(Commitment.Renegotiated, Commitment.RenegotiationDeclined)
     def _renegotiation_answered(self, e: Any, view: View, position: int) -> None:
-        row = view.get(OPEN_ITEMS, (sid(e.originator_id),))
+        row = view.get(OPEN_ITEMS, (sid(e.project_id), sid(e.originator_id)))
         if row is None:
             return
         changes: dict[str, Any] = {}
@@ -187,13 +191,13 @@ class OpenItemsProjection(MemberTracking):
 
     @on(Commitment.Fulfilled)
     def _fulfilled(self, e: Any, view: View, position: int) -> None:
-        row = view.get(OPEN_ITEMS, (sid(e.originator_id),))
+        row = view.get(OPEN_ITEMS, (sid(e.project_id), sid(e.originator_id)))
         if row is not None:
             self._ball_to(view, e, position, row["person_b"], "fulfilled_awaiting_acceptance")
 
     @on(Commitment.FulfilmentDisputed)
     def _fulfilment_disputed(self, e: Any, view: View, position: int) -> None:
-        row = view.get(OPEN_ITEMS, (sid(e.originator_id),))
+        row = view.get(OPEN_ITEMS, (sid(e.project_id), sid(e.originator_id)))
         if row is not None:
             self._ball_to(view, e, position, row["person_a"], "fulfilment_disputed")
 
@@ -205,7 +209,7 @@ class OpenItemsProjection(MemberTracking):
 
     @on(ChangeRequest.Requested)
     def _change_requested(self, e: Any, view: View, position: int) -> None:
-        view.put(SUBJECTS, {"subject_id": sid(e.originator_id), "title": e.title})
+        self._subject_title(view, e, e.title)
         self._open(
             view,
             e,
@@ -234,11 +238,18 @@ class OpenItemsProjection(MemberTracking):
     def _subject(self, e: Any, view: View, position: int) -> None:
         title = subject_title(e)
         if title:
-            view.put(SUBJECTS, {"subject_id": sid(e.originator_id), "title": title})
+            self._subject_title(view, e, title)
+
+    @staticmethod
+    def _subject_title(view: View, e: Any, title: str) -> None:
+        view.put(
+            SUBJECTS,
+            {"project_id": sid(e.project_id), "subject_id": sid(e.originator_id), "title": title},
+        )
 
     @on(AcknowledgementRequest.Requested)
     def _ack_requested(self, e: Any, view: View, position: int) -> None:
-        subject = view.get(SUBJECTS, (str(e.subject_id),))
+        subject = view.peek(SUBJECTS, (sid(e.project_id), str(e.subject_id)))
         kind = e.subject_kind.value.replace("_", " ")
         what = f"{kind} “{subject['title']}”" if subject else kind
         self._open(
@@ -282,7 +293,7 @@ class OpenItemsProjection(MemberTracking):
 
     @on(Issue.ResponseGiven)
     def _issue_answered(self, e: Any, view: View, position: int) -> None:
-        row = view.get(OPEN_ITEMS, (sid(e.originator_id),))
+        row = view.get(OPEN_ITEMS, (sid(e.project_id), sid(e.originator_id)))
         if row is None:
             return
         answered_by_other_side = e.party.value != row["party_a"]
@@ -299,7 +310,7 @@ class OpenItemsProjection(MemberTracking):
 
     @on(Issue.SolutionChosen, Issue.ProgressReported, Issue.ResolutionDisputed, Issue.Reopened)
     def _in_progress(self, e: Any, view: View, position: int) -> None:
-        row = view.get(OPEN_ITEMS, (sid(e.originator_id),))
+        row = view.get(OPEN_ITEMS, (sid(e.project_id), sid(e.originator_id)))
         if row is None and isinstance(e, Issue.Reopened):
             subject = self._reopened_issue(view, e)
             if subject is not None:
@@ -317,7 +328,7 @@ class OpenItemsProjection(MemberTracking):
 
     @on(Issue.Resolved)
     def _resolved(self, e: Any, view: View, position: int) -> None:
-        row = view.get(OPEN_ITEMS, (sid(e.originator_id),))
+        row = view.get(OPEN_ITEMS, (sid(e.project_id), sid(e.originator_id)))
         if row is not None:
             self._move(
                 view,
@@ -330,12 +341,13 @@ class OpenItemsProjection(MemberTracking):
 
     @on(Issue.ResolutionConfirmed)
     def _confirmed(self, e: Any, view: View, position: int) -> None:
-        row = view.get(OPEN_ITEMS, (sid(e.originator_id),))
+        row = view.get(OPEN_ITEMS, (sid(e.project_id), sid(e.originator_id)))
         if row is not None:
             # Keep what a reopening needs, then close.
             view.put(
                 REOPENABLE,
                 {
+                    "project_id": row["project_id"],
                     "item_id": row["item_id"],
                     "data": orjson.dumps(
                         {k: row[k] for k in ("kind", "title", "person_a", "party_a")}
@@ -345,7 +357,7 @@ class OpenItemsProjection(MemberTracking):
         self._close(view, e, position)
 
     def _reopened_issue(self, view: View, e: Any) -> dict[str, Any] | None:
-        saved = view.get(REOPENABLE, (sid(e.originator_id),))
+        saved = view.peek(REOPENABLE, (sid(e.project_id), sid(e.originator_id)))
         if saved is None:
             return None
         data: dict[str, Any] = orjson.loads(saved["data"])
@@ -416,6 +428,6 @@ class OpenItemsProjection(MemberTracking):
     def _project_closed(self, e: Any, view: View, position: int) -> None:
         project_id = sid(e.project_id)
         for row in view.select(OPEN_ITEMS, Where(eq={"project_id": project_id})):
-            view.delete(OPEN_ITEMS, (row["item_id"],))
+            view.delete(OPEN_ITEMS, (project_id, row["item_id"]))
         for row in view.select(CADENCES, Where(eq={"project_id": project_id})):
             view.delete(CADENCES, (project_id, row["kind"]))

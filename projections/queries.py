@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from projections.audit import AUDIT_EVENTS, AUDIT_PEOPLE
+from projections.audit import AUDIT_EVENTS, AUDIT_PEOPLE, person_key
 from projections.commitments import COMMITMENTS
 from projections.expectations import CHANGE_REQUESTS, EXPECTATIONS, HISTORY
 from projections.framework import View, Where, iso, parse_iso
@@ -38,7 +38,10 @@ def open_items(views: Views, project_id: str, now: datetime) -> list[dict[str, A
     date, then oldest first."""
     items = []
     now_iso = iso(now)
-    for row in views["open_items"].select(OPEN_ITEMS, Where(eq={"project_id": project_id})):
+    rows = views["open_items"].select(
+        OPEN_ITEMS, Where(eq={"project_id": project_id}), order_by=("opened_position",)
+    )
+    for row in rows:
         opened = parse_iso(row["opened_at"])
         assert opened is not None
         items.append(
@@ -357,7 +360,7 @@ def audit(
             people = view.select(
                 AUDIT_PEOPLE,
                 Where(
-                    eq={"project_id": project_id, "person": where.person},
+                    eq={"person_key": person_key(project_id, where.person)},
                     column="position",
                     gt=cursor,
                 ),

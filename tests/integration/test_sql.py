@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
 
 from ledger.application import Ledger
@@ -60,3 +63,39 @@ def test_notifications_at_reads_the_events_by_position(ledger: Ledger) -> None:
     finally:
         db.close()
     assert got == sorted((every[3], every[0], every[-1]), key=lambda n: n.id)
+
+
+def test_a_derived_sqlite_database_checkpoints_in_a_thread_of_its_own(tmp_path: Path) -> None:
+    db = SqlDatabase(f"sqlite:///{tmp_path / 'd.db'}", durable=False)
+    try:
+        db.execute_script(["CREATE TABLE IF NOT EXISTS v (k BIGINT PRIMARY KEY, s TEXT)"])
+        with db.transaction() as tx:
+            tx.executemany(
+                "INSERT INTO v (k, s) VALUES (?, ?)", [(i, "x" * 200) for i in range(5000)]
+            )
+        # Its own connections never checkpoint (the commit does not pay for it)...
+        assert db.query("PRAGMA wal_autocheckpoint") == [(0,)]
+        checkpointer = db._checkpointer
+        assert checkpointer is not None
+        # ... the checkpointer, asked after the commit, does.
+        deadline = time.monotonic() + 10
+        while checkpointer.checkpoints == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert checkpointer.checkpoints >= 1
+    finally:
+        db.close()
+    assert checkpointer._thread is None  # stopped with the database
+    # A closed database can be used again, and checkpoints again.
+    with db.transaction() as tx:
+        tx.execute("INSERT INTO v (k, s) VALUES (?, ?)", (-1, "again"))
+    assert db.query("SELECT s FROM v WHERE k = -1") == [("again",)]
+    db.close()
+
+
+def test_a_durable_database_checkpoints_as_sqlite_does(tmp_path: Path) -> None:
+    db = SqlDatabase(f"sqlite:///{tmp_path / 'd.db'}")
+    try:
+        assert db._checkpointer is None
+        assert db.query("PRAGMA wal_autocheckpoint") == [(1000,)]
+    finally:
+        db.close()

@@ -9,9 +9,13 @@ from projections.framework import View, Where
 from projections.runner import ProjectionRunner
 
 
-def dump(views: Mapping[str, View], runner: ProjectionRunner) -> dict[str, list[tuple[Any, ...]]]:
+def dump(
+    views: Mapping[str, View], runner: ProjectionRunner, names: list[str] | None = None
+) -> dict[str, list[tuple[Any, ...]]]:
     tables: dict[str, list[tuple[Any, ...]]] = {}
     for name, projection in runner.projections.items():
+        if names is not None and name not in names:
+            continue
         view = views[name]
         for table in projection.tables:
             rows = view.select(table, Where())

@@ -3,6 +3,7 @@ read-your-writes, several runners at once."""
 
 from __future__ import annotations
 
+import gc
 import threading
 from typing import Any
 
@@ -12,6 +13,7 @@ from ledger.application import Ledger
 from ledger.commitment import Commitment
 from ledger.demo import PM, SPONSOR
 from projections.asof import LiveViews
+from projections.audit import AuditProjection
 from projections.framework import View
 from projections.open_items import OpenItemsProjection
 from projections.runner import ALL_PROJECTIONS, ProjectionRunner
@@ -149,3 +151,43 @@ def test_two_runners_at_once_apply_each_event_once(ledger: Ledger, database_url:
         assert dump(LiveViews(clean), clean) == both
     finally:
         clean.close()
+
+
+def test_a_crash_in_one_view_rolls_back_the_batch_of_every_view(ledger: Ledger) -> None:
+    record_tour(ledger)
+    crashing = ProjectionRunner(ledger, projections=[AuditProjection, Crashing], batch_size=500)
+    try:
+        Crashing.seen = 0
+        with pytest.raises(RuntimeError, match="crash between events"):
+            crashing.catch_up()
+        # The audit view was applied before open items crashed, in the same transaction.
+        assert crashing.position(["audit"]) == 0
+        assert dump(LiveViews(crashing), crashing)["audit_events"] == []
+        assert gc.isenabled()  # the collector paused for the batch runs again
+        crashing.catch_up()
+        assert crashing.position() == ledger.recorder.max_notification_id()
+    finally:
+        crashing.close()
+
+
+def test_a_view_another_runner_moved_is_skipped_the_others_applied(
+    ledger: Ledger, runner: ProjectionRunner
+) -> None:
+    record_tour(ledger)
+    events = [
+        (n.id, ledger.mapper.to_domain_event(n))
+        for n in ledger.recorder.select_notifications(start=1, limit=30)
+    ]
+    # Another runner applied the first 30 events to the audit view.
+    assert runner._apply("audit", 1, 0, events) is True
+    audit_before = dump_generation(runner, "audit", 1)
+    # This runner still believes every view is at 0: audit is skipped, the others applied.
+    stale = [(name, 1, 0) for name in runner.projections]
+    applied = runner._apply_all(stale, events)
+    assert [name for name, _ in applied] == sorted(n for n in runner.projections if n != "audit")
+    assert dump_generation(runner, "audit", 1) == audit_before
+    runner.catch_up()
+    live = dump(LiveViews(runner), runner)
+    for name in runner.projections:
+        runner.rebuild(name)
+    assert dump(LiveViews(runner), runner) == live
