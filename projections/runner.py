@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import bisect
 import gc
+import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -53,6 +55,23 @@ TRACKING_DDL = (
     "view TEXT NOT NULL, generation BIGINT NOT NULL, position BIGINT NOT NULL, "
     "active INTEGER NOT NULL, PRIMARY KEY (view, generation))"
 )
+
+
+#: Which table layout each generation of a view was built with: a view whose code now declares
+#: other tables (an upgrade) gets a new generation, built from position zero.
+LAYOUT_DDL = (
+    "CREATE TABLE IF NOT EXISTS projection_layouts ("
+    "view TEXT NOT NULL, generation BIGINT NOT NULL, layout TEXT NOT NULL, "
+    "PRIMARY KEY (view, generation))"
+)
+
+log = logging.getLogger("accord.projections")
+
+
+def layout_of(projection: Projection) -> str:
+    """A fingerprint of the tables ``projection`` declares (names, columns, keys, indexes)."""
+    ddl = "\n".join(s for t in projection.tables for s in t.ddl(0, "sqlite"))
+    return hashlib.sha256(ddl.encode()).hexdigest()[:16]
 
 
 class UnknownViewError(LookupError):
@@ -100,8 +119,11 @@ class ProjectionRunner:
     # ------------------------------------------------------------------------ set-up
 
     def setup(self) -> None:
-        """Create the tracking table, and generation 1 of every view that has none."""
-        self.db.ensure_schema([TRACKING_DDL])
+        """Create the tracking table, and generation 1 of every view that has none; a view
+        whose active generation was built with other tables than the code declares now (or
+        with tables of unknown layout, from before layouts were kept) starts a new generation
+        from position zero, which the runner then catches up."""
+        self.db.ensure_schema([TRACKING_DDL, LAYOUT_DDL])
         for name, projection in self.projections.items():
             with self.db.transaction() as tx:
                 tx.execute("SELECT COUNT(*) FROM projection_tracking WHERE view = ?", (name,))
@@ -112,7 +134,56 @@ class ProjectionRunner:
                         "VALUES (?, 1, 0, 1) ON CONFLICT (view, generation) DO NOTHING",
                         (name,),
                     )
+            stale = self._check_layout(name, layout_of(projection))
             self._create_tables(projection, self.active_generation(name))
+            if stale is not None:
+                self.db.execute_script(
+                    [f"DROP TABLE IF EXISTS {t.physical(stale)}" for t in projection.tables]
+                )
+
+    def _check_layout(self, name: str, layout: str) -> int | None:
+        """Make sure the active generation of ``name`` has ``layout``; returns the generation
+        replaced, if one was."""
+        generations = self._generations(name)
+        active, position = next((g, p) for g, p, a in generations if a)
+        with self.db.transaction() as tx:
+            tx.execute(
+                "SELECT layout FROM projection_layouts WHERE view = ? AND generation = ?",
+                (name, active),
+            )
+            row = tx.fetchone()
+            if row is not None and row[0] == layout:
+                return None
+            if row is None and position == 0:  # new: nothing built yet
+                tx.execute(
+                    "INSERT INTO projection_layouts (view, generation, layout) VALUES (?, ?, ?) "
+                    "ON CONFLICT (view, generation) DO NOTHING",
+                    (name, active, layout),
+                )
+                return None
+            new = max(g for g, _, _ in generations) + 1
+            log.warning(
+                "view %s: its tables changed since generation %s was built; "
+                "building generation %s from position 0",
+                name,
+                active,
+                new,
+            )
+            tx.execute(
+                "INSERT INTO projection_tracking (view, generation, position, active) "
+                "VALUES (?, ?, 0, 1) ON CONFLICT (view, generation) DO NOTHING",
+                (name, new),
+            )
+            tx.execute(
+                "UPDATE projection_tracking SET active = 0 WHERE view = ? AND generation <> ?",
+                (name, new),
+            )
+            tx.execute(
+                "INSERT INTO projection_layouts (view, generation, layout) VALUES (?, ?, ?) "
+                "ON CONFLICT (view, generation) DO NOTHING",
+                (name, new, layout),
+            )
+            return active
 
     def _create_tables(self, projection: Projection, generation: int) -> None:
         self.db.ensure_schema(
@@ -319,6 +390,11 @@ class ProjectionRunner:
                 "VALUES (?, ?, 0, 0)",
                 (name, new),
             )
+            tx.execute(
+                "INSERT INTO projection_layouts (view, generation, layout) VALUES (?, ?, ?) "
+                "ON CONFLICT (view, generation) DO NOTHING",
+                (name, new, layout_of(projection)),
+            )
         position = 0
         while True:
             with _collector_paused():
@@ -337,10 +413,10 @@ class ProjectionRunner:
             )
             for old, _, _ in generations:
                 if old < new - 1:
-                    tx.execute(
-                        "DELETE FROM projection_tracking WHERE view = ? AND generation = ?",
-                        (name, old),
-                    )
+                    for table in ("projection_tracking", "projection_layouts"):
+                        tx.execute(
+                            f"DELETE FROM {table} WHERE view = ? AND generation = ?", (name, old)
+                        )
         for old, _, _ in generations:
             if old < new - 1:
                 self.db.execute_script(

@@ -191,3 +191,46 @@ def test_a_view_another_runner_moved_is_skipped_the_others_applied(
     for name in runner.projections:
         runner.rebuild(name)
     assert dump(LiveViews(runner), runner) == live
+
+
+def test_a_view_built_with_other_tables_is_built_again_from_zero(
+    ledger: Ledger, database_url: str
+) -> None:
+    """After an upgrade that changes a view's tables, the runner does not write into the old
+    ones: the view gets a new generation, caught up from position zero, equal to a fresh one."""
+    record_tour(ledger)
+    first = ProjectionRunner(ledger)
+    try:
+        first.catch_up()
+        expected = dump(LiveViews(first), first)
+        generations = {name: first.active_generation(name) for name in first.projections}
+        # As if the audit view had been built by an older release (another layout), and the
+        # open items view before layouts were recorded at all.
+        first.db.execute_script(
+            [
+                "UPDATE projection_layouts SET layout = 'older' WHERE view = 'audit'",
+                "DELETE FROM projection_layouts WHERE view = 'open_items'",
+            ]
+        )
+    finally:
+        first.close()
+    again = ProjectionRunner(ledger)
+    try:
+        moved = {n for n in again.projections if again.active_generation(n) != generations[n]}
+        assert moved == {"audit", "open_items"}
+        positions = {s.name: s.position for s in again.status()}
+        assert positions["audit"] == positions["open_items"] == 0
+        assert positions["commitments"] == ledger.recorder.max_notification_id()
+        again.catch_up()
+        assert dump(LiveViews(again), again) == expected
+    finally:
+        again.close()
+    unchanged = ProjectionRunner(ledger)  # the same code again: nothing is rebuilt
+    try:
+        assert {n: unchanged.active_generation(n) for n in unchanged.projections} == {
+            **generations,
+            "audit": generations["audit"] + 1,
+            "open_items": generations["open_items"] + 1,
+        }
+    finally:
+        unchanged.close()
