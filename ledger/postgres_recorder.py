@@ -18,7 +18,8 @@ eventsourcing's pipelined path unchanged. Chosen with ``APPLICATION_RECORDER_TOP
 It also retries creating its tables: two processes (or threads) opening the ledger at once both
 run eventsourcing's ``CREATE ... IF NOT EXISTS`` and ``CREATE OR REPLACE FUNCTION``, and
 PostgreSQL refuses the second writer of the same catalogue row ("tuple concurrently updated")
-even when everything exists already (seen here in about one start in three).
+even when everything exists already (seen here in about one start in three), or, on a new
+database, the second ``CREATE TABLE IF NOT EXISTS`` ("relation ... already exists").
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, InternalError, StoredEvent
+from eventsourcing.persistence import IntegrityError, InternalError, ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 #: Saves up to this many events go through eventsourcing's pipelined insert.
@@ -46,8 +47,9 @@ class AccordPostgresApplicationRecorder(PostgresApplicationRecorder):
             try:
                 super().create_table()
                 return
-            except (InternalError, IntegrityError):
-                # "tuple concurrently updated", or a unique violation on the catalogue.
+            except (InternalError, IntegrityError, ProgrammingError):
+                # "tuple concurrently updated", a unique violation on the catalogue, or
+                # "relation ... already exists" (IF NOT EXISTS is not atomic either).
                 if attempt == CREATE_ATTEMPTS - 1:
                     raise
                 time.sleep(0.05 * (attempt + 1))
