@@ -63,6 +63,11 @@ class IssuedCalendarToken:
     info: CalendarToken
 
 
+def calendar_url(base_url: str, project_id: UUID, token: str) -> str:
+    """The feed's URL, to subscribe to in a calendar app."""
+    return f"{base_url.rstrip('/')}/v1/projects/{project_id}/calendar.ics?token={token}"
+
+
 class CalendarTokenStore:
     def __init__(self, db: SqlDatabase) -> None:
         self.db = db

@@ -76,6 +76,15 @@ class DocumentInfo:
 
 
 @dataclass(frozen=True)
+class StoredDocument:
+    """A stored document's bytes (checked against its digest) and what is known of them."""
+
+    data: bytes
+    media_type: str | None
+    filename: str | None
+
+
+@dataclass(frozen=True)
 class NewDocument:
     """A document to store with :meth:`DocumentStore.put_many`."""
 
@@ -150,15 +159,24 @@ class DocumentStore:
     def get(self, sha256: str) -> bytes | None:
         """The bytes whose digest is ``sha256``, or ``None`` when no such document is stored.
         Raises :class:`DocumentIntegrityError` if the stored bytes no longer match."""
+        found = self.load(sha256)
+        return found.data if found is not None else None
+
+    def load(self, sha256: str) -> StoredDocument | None:
+        """The document with that digest — bytes, media type, file name — in one query, or
+        ``None``. Raises :class:`DocumentIntegrityError` if the stored bytes no longer match."""
         key = sha256_hex(sha256, "sha256")
-        rows = self.db.query(f"SELECT content FROM {TABLE} WHERE sha256 = ?", (key,))
+        rows = self.db.query(
+            f"SELECT content, media_type, filename FROM {TABLE} WHERE sha256 = ?", (key,)
+        )
         if not rows:
             return None
-        data = bytes(rows[0][0])
+        content, media_type, filename = rows[0]
+        data = bytes(content)
         calculated = digest(data)
         if calculated != key:
             raise DocumentIntegrityError(key, calculated)
-        return data
+        return StoredDocument(data, media_type, filename)
 
     def has(self, sha256: str) -> bool:
         key = sha256_hex(sha256, "sha256")
@@ -167,13 +185,10 @@ class DocumentStore:
     def stored(self, digests: Iterable[str]) -> set[str]:
         """Those of ``digests`` that are stored (a few queries, however many are asked)."""
         keys = list(dict.fromkeys(sha256_hex(d, "sha256") for d in digests))
-        found: set[str] = set()
-        for start in range(0, len(keys), _QUERY_CHUNK):
-            chunk = keys[start : start + _QUERY_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.query(f"SELECT sha256 FROM {TABLE} WHERE sha256 IN ({marks})", chunk)
-            found.update(row[0] for row in rows)
-        return found
+        rows = self.db.query_in(
+            f"SELECT sha256 FROM {TABLE} WHERE sha256 IN ({{marks}})", keys, chunk=_QUERY_CHUNK
+        )
+        return {row[0] for row in rows}
 
     def info(self, sha256: str) -> DocumentInfo | None:
         """Size, media type, file name and storage time of a document, or ``None``."""
@@ -228,5 +243,6 @@ __all__ = [
     "DocumentIntegrityError",
     "DocumentStore",
     "NewDocument",
+    "StoredDocument",
     "digest",
 ]

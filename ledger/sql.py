@@ -236,6 +236,18 @@ class SqlDatabase:
             tx.execute(sql, params)
             return tx.fetchall()
 
+    def query_in(self, sql: str, values: Sequence[Any], *, chunk: int = 500) -> list[Row]:
+        """The rows of ``sql`` for every one of ``values``: ``sql`` holds ``IN ({marks})``,
+        asked ``chunk`` values at a time (engines bound the parameters of one statement), in
+        one read transaction."""
+        rows: list[Row] = []
+        with self.transaction(write=False) as tx:
+            for start in range(0, len(values), chunk):
+                part = list(values[start : start + chunk])
+                tx.execute(sql.replace("{marks}", ",".join("?" * len(part))), part)
+                rows.extend(tx.fetchall())
+        return rows
+
 
 class _Checkpointer:
     """Checkpoints a SQLite file's WAL in a thread of its own, when asked after a commit.

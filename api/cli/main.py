@@ -95,6 +95,7 @@ def _print_demo_tokens(
 ) -> None:
     """A fresh bearer token for each of :data:`DEMO_TOKEN_ROLES` (tokens of earlier runs stay
     valid: only digests are stored, so old tokens cannot be shown again), and a curl line."""
+    from api.calendar_tokens import calendar_url
     from api.cli.tokens import issue_calendar_token, issue_tokens
 
     issued = issue_tokens(
@@ -108,11 +109,11 @@ def _print_demo_tokens(
         f'  curl -H "Authorization: Bearer {issued[0][1].token}" '
         f"{base_url}/v1/projects/{project_id}/commitments"
     )
-    calendar = issue_calendar_token(storage, project_id, people["client sponsor"], label="demo")
-    typer.echo(
-        f"\nThe client sponsor's calendar (subscribe to it in a calendar app):\n  {base_url}"
-        f"/v1/projects/{project_id}/calendar.ics?token={calendar}"
+    calendar = issue_calendar_token(
+        storage, project_id, people["client sponsor"], label="demo", created_by="accord demo"
     )
+    typer.echo("\nThe client sponsor's calendar (subscribe to it in a calendar app):")
+    typer.echo(f"  {calendar_url(base_url, project_id, calendar.token)}")
 
 
 @app.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -16,7 +17,7 @@ import typer
 from rich.table import Column, Table
 
 from api.bootstrap import create_tables
-from api.calendar_tokens import CalendarTokenStore
+from api.calendar_tokens import CalendarTokenStore, IssuedCalendarToken, calendar_url
 from api.cli.main import (
     DatabaseURL,
     ProjectOption,
@@ -65,13 +66,18 @@ def issue_tokens(
         return [(role, store.create(email, label=label)) for role, email in people]
 
 
-def issue_calendar_token(storage: Storage, project_id: UUID, email: str, *, label: str) -> str:
+def issue_calendar_token(
+    storage: Storage, project_id: UUID, email: str, *, label: str, created_by: str
+) -> IssuedCalendarToken:
     """A new calendar token for ``email``'s feed of the project (a member: not checked here)."""
     with token_store(storage) as store:
-        issued = CalendarTokenStore(store.db).create(
-            project_id, email, created_by="accord demo", label=label
+        return CalendarTokenStore(store.db).create(
+            project_id, email, created_by=created_by, label=label
         )
-    return issued.token
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment is not None else ""
 
 
 @token_app.command("create")
@@ -110,8 +116,8 @@ def list_tokens(
             t.email,
             "yes" if t.admin else "",
             t.label,
-            t.created_at.strftime("%Y-%m-%d %H:%M"),
-            t.revoked_at.strftime("%Y-%m-%d %H:%M") if t.revoked_at else "",
+            _when(t.created_at),
+            _when(t.revoked_at),
         )
     console.print(table)
 
@@ -155,13 +161,12 @@ def create_calendar_token(
         except DomainError as e:
             err.print(f"[red]error:[/red] {e}")
             raise typer.Exit(2) from None
-        with token_store(ledger.storage) as store:
-            issued = CalendarTokenStore(store.db).create(
-                project_id, email, created_by="accord token calendar", label=label
-            )
+        issued = issue_calendar_token(
+            ledger.storage, project_id, email, label=label, created_by="accord token calendar"
+        )
     finally:
         ledger.close()
-    typer.echo(f"{base_url.rstrip('/')}/v1/projects/{project_id}/calendar.ics?token={issued.token}")
+    typer.echo(calendar_url(base_url, project_id, issued.token))
     err.print(f"calendar token {issued.info.token_id} for {email}'s feed of {project_id}")
 
 
@@ -185,8 +190,8 @@ def list_calendar_tokens(project: ProjectOption, database_url: DatabaseURL = Non
             t.email,
             t.label,
             t.created_by,
-            t.created_at.strftime("%Y-%m-%d %H:%M"),
-            t.revoked_at.strftime("%Y-%m-%d %H:%M") if t.revoked_at else "",
+            _when(t.created_at),
+            _when(t.revoked_at),
         )
     console.print(table)
 

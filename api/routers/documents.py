@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.deps import ProjectMember, ServicesDep
 from api.problems import READ_RESPONSES, ApiProblem
+from ledger.documents import StoredDocument
 
 router = APIRouter(prefix="/v1/projects/{project_id}", tags=["documents"])
 
@@ -43,24 +44,19 @@ async def get_document(access: ProjectMember, services: ServicesDep, sha256: Dig
     """An original (email, attachment, minutes) referenced by an item of the project, byte for
     byte: its SHA-256 is its name."""
 
-    def load() -> tuple[bytes, str | None, str | None] | None:
+    def load() -> StoredDocument | None:
         if services.index.document_item(access.project_id, sha256) is None:
             return None
-        data = services.documents.get(sha256)
-        info = services.documents.info(sha256) if data is not None else None
-        if data is None or info is None:
-            return None
-        return data, info.media_type, info.filename
+        return services.documents.load(sha256)
 
     found = await run_in_threadpool(load)
     if found is None:
         raise ApiProblem("not-found", f"no document {sha256} held for this project")
-    data, media_type, filename = found
     return Response(
-        data,
-        media_type=media_type or "application/octet-stream",
+        found.data,
+        media_type=found.media_type or "application/octet-stream",
         headers={
-            "Content-Disposition": attachment(filename or sha256[:16]),
+            "Content-Disposition": attachment(found.filename or sha256[:16]),
             "ETag": f'"{sha256}"',
             "Cache-Control": "private, max-age=31536000, immutable",
             "X-Content-Type-Options": "nosniff",

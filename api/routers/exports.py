@@ -23,7 +23,8 @@ from fastapi.responses import StreamingResponse
 
 from api.bootstrap import Services
 from api.deps import ProjectAccess, ProjectMember, ServicesDep
-from api.problems import READ_RESPONSES, ApiProblem, Problem
+from api.problems import READ_RESPONSES, Problem
+from api.routers.queries import live_views
 from ledger.exports import ExportFormat, export
 from projections.exports import export_views
 
@@ -94,12 +95,7 @@ def _write(
     services: Services, access: ProjectAccess, view: str, format: ExportFormat
 ) -> tuple[IO[bytes], int]:
     if view in PROJECTED:
-        head = services.runner.head()
-        if not services.runner.wait_for(head, timeout=services.settings.wait_for_seconds):
-            raise ApiProblem(
-                "views-behind",
-                f"the read models have not yet applied position {head}; retry in a moment",
-            )
+        live_views(services, services.runner.head())  # 503 if they do not get there in time
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (streamed, closed)
     try:
         rows = export(

@@ -20,7 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.deps import ProjectAccess, ProjectRecorder, ServicesDep
 from api.problems import WRITE_RESPONSES, ApiProblem, FieldError, Problem
-from api.routers.common import IDEMPOTENT
+from api.routers.common import IDEMPOTENT, item_url
 from api.schemas.imports import (
     EmailImportPublic,
     ImportNote,
@@ -111,17 +111,15 @@ async def import_eml(
 async def _import_emails(
     access: ProjectAccess, services: ServicesDep, source: MessageSource
 ) -> EmailImportPublic:
-    def run() -> EmailImportSummary:
-        return import_emails(
+    try:
+        summary: EmailImportSummary = await run_in_threadpool(
+            import_emails,
             services.ledger,
             access.project_id,
             access.email,
             source,
             documents=services.documents,
         )
-
-    try:
-        summary = await run_in_threadpool(run)
     except SourceError as e:
         raise ApiProblem("invalid-input", str(e), field="file") from None
     return EmailImportPublic(
@@ -164,20 +162,16 @@ async def import_minutes_file(
 ) -> Response:
     """Import Markdown minutes as a meeting with its minutes, decisions and commitments (one
     for each action item), the file kept as the minutes' source."""
-    data = await file.read()
-
-    def run() -> object:
-        return import_minutes(
+    try:
+        result = await run_in_threadpool(
+            import_minutes,
             services.ledger,
             access.project_id,
             access.email,
-            data,
+            await file.read(),
             filename=file.filename,
             documents=services.documents,
         )
-
-    try:
-        result = await run_in_threadpool(run)
     except MinutesParseError as e:
         errors = [FieldError(field="file", line=x.line, message=x.message) for x in e.errors]
         raise ApiProblem(
@@ -189,7 +183,7 @@ async def import_minutes_file(
     public = MinutesImportPublic.model_validate(result, from_attributes=True)
     if public.already_imported:
         return Response(public.model_dump_json(), media_type="application/json")
-    location = f"/v1/projects/{access.project_id}/meetings/{public.meeting_id}"
+    location = item_url(access, "meetings", public.meeting_id)
     return Response(
         public.model_dump_json(),
         status_code=201,

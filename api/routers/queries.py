@@ -66,7 +66,8 @@ def _aware(value: datetime | None, field: str) -> datetime | None:
     return value
 
 
-def _live(services: Services, wait_for: int | None) -> LiveViews:
+def live_views(services: Services, wait_for: int | None) -> LiveViews:
+    """The live views, once they have applied ``wait_for`` (if given): else 503 views-behind."""
     timeout = services.settings.wait_for_seconds
     if wait_for is not None and wait_for > services.runner.head():
         raise ApiProblem(
@@ -99,7 +100,7 @@ def open_items(
     project = str(access.project_id)
     as_of = _aware(as_of, "as_of")
     moment = _aware(now, "now") or as_of or datetime.now(UTC)
-    live = _live(services, wait_for)
+    live = live_views(services, wait_for)
     views = replay(services.runner, project, as_of, basis, views=["open_items"]) if as_of else live
     return OpenItemsPublic(
         now=iso(moment) or "",
@@ -122,7 +123,7 @@ def baseline(
     stood at ``as_of``."""
     project = str(access.project_id)
     as_of = _aware(as_of, "as_of")
-    live = _live(services, wait_for)
+    live = live_views(services, wait_for)
     if as_of is None:
         entries = q.expectations(live, project)
     else:
@@ -152,7 +153,7 @@ def baseline_diff(
     if until < since:
         raise ApiProblem("invalid-input", "`to` is before `from`", field="to")
     changes = q.expectations_diff(
-        _live(services, wait_for), str(access.project_id), since, until, basis
+        live_views(services, wait_for), str(access.project_id), since, until, basis
     )
     return DiffPublic(
         from_=iso(since) or "",
@@ -193,7 +194,7 @@ def audit(
         occurred_to=_aware(to, "to"),
     )
     rows, next_cursor = q.audit(
-        _live(services, wait_for), str(access.project_id), where, int(cursor or 0), limit
+        live_views(services, wait_for), str(access.project_id), where, int(cursor or 0), limit
     )
     return AuditPage(
         items=[AuditEntry(**r) for r in rows],
@@ -213,7 +214,7 @@ def who_promised_what(
     """Who promised what to whom, and when: every commitment with its lifecycle, who recorded it
     (and for whom), who acknowledged it, and its evidence grade."""
     rows = q.commitments(
-        _live(services, wait_for),
+        live_views(services, wait_for),
         str(access.project_id),
         person.strip().lower() if person else None,
     )
@@ -231,7 +232,7 @@ def timeline(
     """The project's history in order, one readable line per event; late-recorded events are
     marked."""
     rows, next_cursor = q.timeline(
-        _live(services, wait_for), str(access.project_id), int(cursor or 0), limit
+        live_views(services, wait_for), str(access.project_id), int(cursor or 0), limit
     )
     return AuditPage(
         items=[AuditEntry(**r) for r in rows],
@@ -249,7 +250,8 @@ def metrics(
     """Response times, acknowledgement latency, cadence adherence and commitments kept on time
     per party."""
     moment = _aware(now, "now") or datetime.now(UTC)
-    return MetricsPublic(**q.metrics(_live(services, wait_for), str(access.project_id), moment))
+    live = live_views(services, wait_for)
+    return MetricsPublic(**q.metrics(live, str(access.project_id), moment))
 
 
 @router.get("/history", responses=RESPONSES)
@@ -266,7 +268,7 @@ def history(
     (paged), what was open, and the baseline — from its events replayed in memory."""
     project = str(access.project_id)
     until = _aware(until, "until")
-    _live(services, wait_for)
+    live_views(services, wait_for)
     views = replay(services.runner, project, until, basis)
     moment = until or datetime.now(UTC)
     lines, next_cursor = q.timeline(views, project, int(cursor or 0), limit)

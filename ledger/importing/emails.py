@@ -382,7 +382,7 @@ class _EmailImport:
                     self.actor, self.project_id, [p.item for p in batch], links=pairs[:MAX_BATCH]
                 )
             except DomainError as e:
-                refused = _failed_link(e)
+                refused = _failed_at(e, "links")
                 if refused is not None and refused < len(pairs):
                     self.unlinkable.add(pairs[refused][0])  # a loop in the headers, say
                     continue
@@ -404,7 +404,7 @@ class _EmailImport:
             try:
                 self.ledger.record_interactions(self.actor, self.project_id, [], links=chunk)
             except DomainError as e:
-                refused = _failed_link(e)
+                refused = _failed_at(e, "links")
                 if refused is None or refused >= len(chunk):
                     raise
                 self.unlinkable.add(chunk[refused][0])
@@ -417,7 +417,7 @@ class _EmailImport:
     def _drop_failed(self, batch: list[_Pending], error: DomainError) -> list[_Pending]:
         """Reject the item the batch failed on (its error names ``items[i]``) and unlink the
         replies to it; raise when the error concerns the whole batch."""
-        index = _failed_index(error)
+        index = _failed_at(error, "items")
         if index is None or index >= len(batch):
             raise error
         failed = batch.pop(index)
@@ -478,22 +478,13 @@ def _empty_summary(parsed: ParsedEmail) -> str:
     return f"(no text; attachments: {names})" if names else "(no subject and no text)"
 
 
-def _failed_index(error: DomainError) -> int | None:
+def _failed_at(error: DomainError, inputs: str) -> int | None:
+    """The index ``i`` of the ``inputs[i]`` (``items`` or ``links``) that ``error`` names."""
     text = error.field if isinstance(error, InvalidInputError) else str(error)
-    if not text.startswith("items["):
+    if not text.startswith(f"{inputs}["):
         return None
     try:
-        return int(text[len("items[") : text.index("]")])
-    except ValueError:
-        return None
-
-
-def _failed_link(error: DomainError) -> int | None:
-    text = error.field if isinstance(error, InvalidInputError) else str(error)
-    if not text.startswith("links["):
-        return None
-    try:
-        return int(text[len("links[") : text.index("]")])
+        return int(text[len(inputs) + 1 : text.index("]")])
     except ValueError:
         return None
 

@@ -75,16 +75,13 @@ class ThreadWaits:
 
     def waiting_for(self, ancestors: Sequence[UUID]) -> list[tuple[UUID, UUID, int]]:
         """``(ancestor, reply, distance)`` for every reply waiting for one of ``ancestors``."""
-        return [
-            (UUID(a), UUID(r), int(d))
-            for a, r, d in self._select("ancestor_id, reply_id, distance", "ancestor_id", ancestors)
-        ]
+        return self._select("ancestor_id", ancestors)
 
     def chains(self, replies: Sequence[UUID]) -> dict[UUID, dict[UUID, int]]:
         """The remembered ancestors of each of ``replies``, with their distances."""
         found: dict[UUID, dict[UUID, int]] = {}
-        for a, r, d in self._select("ancestor_id, reply_id, distance", "reply_id", replies):
-            found.setdefault(UUID(r), {})[UUID(a)] = int(d)
+        for ancestor, reply, distance in self._select("reply_id", replies):
+            found.setdefault(reply, {})[ancestor] = distance
         return found
 
     def forget(self, replies: Sequence[UUID]) -> None:
@@ -96,19 +93,14 @@ class ThreadWaits:
                     f"DELETE FROM {TABLE} WHERE reply_id IN ({','.join('?' * len(chunk))})", chunk
                 )
 
-    def _select(self, columns: str, key: str, ids: Sequence[UUID]) -> list[tuple[str, str, int]]:
-        rows: list[tuple[str, str, int]] = []
-        if not ids:
-            return rows
-        with self.db.transaction(write=False) as tx:
-            for start in range(0, len(ids), _CHUNK):
-                chunk = [str(i) for i in ids[start : start + _CHUNK]]
-                tx.execute(
-                    f"SELECT {columns} FROM {TABLE} WHERE {key} IN ({','.join('?' * len(chunk))})",
-                    chunk,
-                )
-                rows.extend((str(a), str(r), int(d)) for a, r, d in tx.fetchall())
-        return rows
+    def _select(self, key: str, ids: Sequence[UUID]) -> list[tuple[UUID, UUID, int]]:
+        """``(ancestor, reply, distance)`` of the rows whose ``key`` is one of ``ids``."""
+        rows = self.db.query_in(
+            f"SELECT ancestor_id, reply_id, distance FROM {TABLE} WHERE {key} IN ({{marks}})",
+            [str(i) for i in ids],
+            chunk=_CHUNK,
+        )
+        return [(UUID(a), UUID(r), int(d)) for a, r, d in rows]
 
 
 __all__ = ["MAX_CHAIN", "TABLE", "ThreadWaits"]

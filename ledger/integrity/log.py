@@ -204,17 +204,11 @@ class MerkleLog:
 
     def leaves(self, positions: Iterable[int]) -> dict[int, tuple[int, bytes]]:
         """``position -> (leaf_index, leaf_hash)`` for those of ``positions`` that are sealed."""
-        wanted = list(dict.fromkeys(positions))
-        found: dict[int, tuple[int, bytes]] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            rows = self.db.query(
-                f"SELECT position, leaf_index, leaf_hash FROM {LEAVES}"
-                f" WHERE position IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-            found.update((int(p), (int(i), bytes(h))) for p, i, h in rows)
-        return found
+        rows = self.db.query_in(
+            f"SELECT position, leaf_index, leaf_hash FROM {LEAVES} WHERE position IN ({{marks}})",
+            list(dict.fromkeys(positions)),
+        )
+        return {int(p): (int(i), bytes(h)) for p, i, h in rows}
 
     def leaf_page(self, start_index: int, limit: int) -> list[tuple[int, int, bytes]]:
         """Stored ``(leaf_index, position, leaf_hash)`` rows from ``start_index``, in order."""

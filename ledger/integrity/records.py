@@ -230,19 +230,12 @@ class EventTable:
 
     def of_originators(self, originator_ids: Sequence[UUID]) -> list[StoredRecord]:
         """Every record of these aggregates (an indexed look-up), in position order."""
-        found: list[StoredRecord] = []
         ids = list(dict.fromkeys(originator_ids))
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            params: list[Any] = [u.hex if self.db.dialect == "sqlite" else u for u in chunk]
-            rows = self.db.query(
-                f"SELECT {self._columns} FROM {self.table} WHERE originator_id IN ({marks})",
-                params,
-            )
-            found.extend(self._convert(row) for row in rows)
-        found.sort(key=lambda r: r.position)
-        return found
+        params: list[Any] = [u.hex if self.db.dialect == "sqlite" else u for u in ids]
+        rows = self.db.query_in(
+            f"SELECT {self._columns} FROM {self.table} WHERE originator_id IN ({{marks}})", params
+        )
+        return sorted((self._convert(row) for row in rows), key=lambda r: r.position)
 
     def containing(
         self, needle: bytes, after: int = 0, page_size: int = 10_000

@@ -262,15 +262,12 @@ class Integrity:
 
         def get(digest: str) -> HeldDocument | None:
             try:
-                data = store.get(digest)
+                found = store.load(digest)
             except DocumentIntegrityError:
                 return None  # altered in storage: not evidence; listed as not held
-            if data is None:
+            if found is None:
                 return None
-            info = store.info(digest)
-            return HeldDocument(
-                data, info.filename if info else None, info.media_type if info else None
-            )
+            return HeldDocument(found.data, found.filename, found.media_type)
 
         return get
 
