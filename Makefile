@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install bench clean
+.PHONY: run test lint typecheck pytest install system-packages bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,13 +14,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+## PostgreSQL 15, Chromium and Dovecot for the tests (apt-get as root; else the command to run).
+system-packages:
+	tools/ensure-system-packages test
+
 ## Start the API on http://127.0.0.1:8000 with the SQLite default and the demo project.
 run: install
 	$(BIN)/accord demo
 	$(BIN)/accord serve --host 127.0.0.1 --port 8000
 
 ## The whole suite: ruff (lint + format), mypy (strict on ledger/), pytest (SQLite and PostgreSQL).
-test: install lint typecheck pytest
+test: install system-packages lint typecheck pytest
 
 lint: install
 	$(BIN)/ruff check .
@@ -29,7 +33,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+pytest: install system-packages
 	$(BIN)/pytest
 
 bench: install

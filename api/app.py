@@ -18,7 +18,7 @@ from api.problems import install_problem_handlers, problem_media_types
 from api.routers import ROUTERS
 from api.routers.imports import UPLOAD_PATHS
 from api.settings import Settings
-from ledger.application import Ledger
+from ledger.service.application import Ledger
 
 DESCRIPTION = """\
 Every client interaction, commitment, change request, decision and acknowledgement of a

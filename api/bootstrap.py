@@ -17,10 +17,10 @@ from api.idempotency import IdempotencyStore
 from api.item_index import ItemIndex
 from api.settings import Settings
 from api.tokens import TokenStore
-from ledger.application import Ledger
-from ledger.documents import DocumentStore
 from ledger.integrity.service import Integrity
-from ledger.sql import SqlDatabase
+from ledger.service.application import Ledger
+from ledger.storage.documents import DocumentStore
+from ledger.storage.sql import SqlDatabase
 from projections.runner import ProjectionRunner
 
 SCHEMA = (*tokens.SCHEMA, *calendar_tokens.SCHEMA, *idempotency.SCHEMA, *item_index.SCHEMA)

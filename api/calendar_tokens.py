@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from api.tokens import TokenNotFoundError, digest
-from ledger.common import normalise_email
-from ledger.sql import SqlDatabase
+from ledger.domain.validation import normalise_email
+from ledger.storage.sql import SqlDatabase
 
 CALENDAR_TOKEN_PREFIX = "acal_"
 

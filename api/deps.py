@@ -27,9 +27,9 @@ from api.middleware import PRINCIPAL_STATE_KEY
 from api.pagination import decode_cursor, decode_key_cursor
 from api.problems import ApiProblem
 from api.tokens import Principal
-from ledger.application import Ledger
-from ledger.common import Role
-from ledger.project import Member, Project, ProjectNotFoundError
+from ledger.domain.project import Member, Project, ProjectNotFoundError
+from ledger.domain.roles import Role
+from ledger.service.application import Ledger
 
 
 async def get_services(request: Request) -> Services:

@@ -31,8 +31,8 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 from eventsourcing.utils import resolve_topic
 from pydantic import BaseModel
 
-from ledger.catalogue import ENVELOPE
-from ledger.transcoding import EnumTranscoding, ModelTranscoding
+from ledger.domain.catalogue import ENVELOPE
+from ledger.storage.transcoding import EnumTranscoding, ModelTranscoding
 
 _READ_BATCH = 500
 

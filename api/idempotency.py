@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from ledger.sql import SqlDatabase
+from ledger.storage.sql import SqlDatabase
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS api_idempotency (

@@ -29,10 +29,10 @@ from uuid import UUID
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 from eventsourcing.utils import get_topic
 
-from ledger.catalogue import AGGREGATES, event_classes_of
-from ledger.common import LedgerAggregate
-from ledger.project import Project
-from ledger.sql import SqlDatabase, Transaction
+from ledger.domain.catalogue import AGGREGATES, event_classes_of
+from ledger.domain.envelope import LedgerAggregate
+from ledger.domain.project import Project
+from ledger.storage.sql import SqlDatabase, Transaction
 
 #: The tracking row's name; a new name (a new layout of the index) re-reads the log from zero,
 #: which rewrites the same rows and fills the new tables.

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from ledger.common import (
+from ledger.domain.errors import (
     ConflictError,
     DomainError,
     InvalidInputError,
@@ -28,8 +28,8 @@ from ledger.common import (
     NotPermittedError,
     ProjectClosedError,
 )
-from ledger.project import NotAMemberError
-from ledger.service import VersionMismatchError
+from ledger.domain.project import NotAMemberError
+from ledger.service.base import VersionMismatchError
 
 log = logging.getLogger("accord.api")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from ledger.storage import database_url_from_environment
+from ledger.storage.settings import database_url_from_environment
 
 
 def _int(name: str, default: int) -> int:

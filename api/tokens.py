@@ -16,8 +16,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ledger.common import normalise_email
-from ledger.sql import SqlDatabase
+from ledger.domain.validation import normalise_email
+from ledger.storage.sql import SqlDatabase
 
 TOKEN_PREFIX = "acd_"
 

@@ -51,8 +51,8 @@ import httpx  # noqa: E402
 
 from api.bootstrap import create_tables  # noqa: E402
 from api.tokens import TokenStore  # noqa: E402
-from ledger.application import Ledger  # noqa: E402
-from ledger.sql import SqlDatabase  # noqa: E402
+from ledger.service.application import Ledger  # noqa: E402
+from ledger.storage.sql import SqlDatabase  # noqa: E402
 
 PM = "pm@acme.test"
 DEV = "dev@acme.test"

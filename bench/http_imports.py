@@ -6,7 +6,8 @@ import through the library, in the same run.
 Generates the mbox of ``bench/imports.py`` (N messages, default 5,000; a tenth with
 attachments), then in each round, on fresh SQLite databases:
 
-* ``library`` — :func:`ledger.importing.import_emails` of the file (what ``accord import mbox``
+* ``library`` — :func:`ledger.interchange.importing.import_emails` of the file (what ``accord
+import mbox``
   does);
 * ``http`` — ``POST /v1/projects/{id}/imports/mbox`` of the same file to an ``accord serve``
   process on a free loopback port (no projections, no periodic checkpoints, no access log), timed
@@ -51,8 +52,8 @@ def http_import(database_url: str, mbox: Path, log: Path) -> tuple[float, dict[s
     """Upload ``mbox`` to a fresh server on ``database_url``; returns (seconds, counts)."""
     from api.bootstrap import create_tables
     from api.tokens import TokenStore
-    from ledger.application import Ledger
-    from ledger.sql import SqlDatabase
+    from ledger.service.application import Ledger
+    from ledger.storage.sql import SqlDatabase
 
     ledger = Ledger(database_url)
     try:

@@ -11,7 +11,8 @@ message with a base64 attachment (PDF-like bytes, 20-60 KB). Then, in the same r
   ``email.policy.default`` and the fields the import keeps are read (From, To, Cc, Date,
   Subject, Message-ID, In-Reply-To, References, the text body, the attachments' bytes): what a
   script that only *reads* the mailbox does, storing nothing;
-* ``accord`` — :func:`ledger.importing.import_emails` into a fresh ledger: the same parse, the
+* ``accord`` — :func:`ledger.interchange.importing.import_emails` into a fresh ledger: the same
+parse, the
   originals and attachments into the document store, one Interaction per message through
   ``record_interactions``, threads linked.
 
@@ -194,9 +195,9 @@ def bench_project(ledger: Any) -> Any:
 def accord_import(database_url: str, *paths: Path) -> tuple[float, dict[str, int]]:
     """Import ``paths``, one run each, into a fresh project of a fresh database; returns
     (seconds, counts summed over the runs)."""
-    from ledger.application import Ledger
-    from ledger.documents import DocumentStore
-    from ledger.importing import Mbox, import_emails
+    from ledger.interchange.importing import Mbox, import_emails
+    from ledger.service.application import Ledger
+    from ledger.storage.documents import DocumentStore
 
     ledger = Ledger(database_url)
     try:

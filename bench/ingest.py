@@ -39,7 +39,7 @@ from eventsourcing.persistence import StoredEvent
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ledger.application import Ledger
+from ledger.service.application import Ledger
 
 PM = "pm@acme.test"
 CLIENT = "sponsor@client.test"

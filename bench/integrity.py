@@ -47,11 +47,10 @@ from eventsourcing.persistence import StoredEvent
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ledger import merkle
-from ledger.application import Ledger
-from ledger.demo import record_demo
-from ledger.integrity import EvidenceScope, Integrity, verify_bundle
+from ledger.integrity import EvidenceScope, Integrity, merkle, verify_bundle
 from ledger.integrity.records import leaf_data
+from ledger.interchange.demo import record_demo
+from ledger.service.application import Ledger
 
 PM = "pm@bench.test"
 CLIENT = "client@bench.test"
@@ -73,8 +72,8 @@ def rss_mb() -> float:
 
 def templates(ledger: Ledger, rng: random.Random, count: int = 64) -> list[StoredEvent]:
     """Real, decodable Accord events (emails recorded in a bench project), mapped once."""
-    from ledger.common import Act
-    from ledger.interaction import Interaction
+    from ledger.domain.envelope import Act
+    from ledger.domain.interaction import Interaction
 
     project = UUID(int=rng.getrandbits(128), version=4)
     stored = []

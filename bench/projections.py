@@ -37,21 +37,22 @@ from uuid import UUID, uuid4
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ledger.acknowledgement import AcknowledgementRequest, AcknowledgementSubjectKind
-from ledger.application import Ledger
-from ledger.change_request import ChangeRequest, ProposedRevision
-from ledger.commitment import Commitment
-from ledger.common import Act, LedgerAggregate, Party, Role
-from ledger.expectation import (
+from ledger.domain.acknowledgement import AcknowledgementRequest, AcknowledgementSubjectKind
+from ledger.domain.change_request import ChangeRequest, ProposedRevision
+from ledger.domain.commitment import Commitment
+from ledger.domain.envelope import Act, LedgerAggregate
+from ledger.domain.expectation import (
     Expectation,
     ExpectationKind,
     ExpectationValue,
     RevisionCause,
 )
-from ledger.interaction import Interaction
-from ledger.issue import Issue, IssueKind, Severity
-from ledger.project import Cadence, Channel, Project
-from ledger.status_report import StatusReport
+from ledger.domain.interaction import Interaction
+from ledger.domain.issue import Issue, IssueKind, Severity
+from ledger.domain.project import Cadence, Channel, Project
+from ledger.domain.roles import Party, Role
+from ledger.domain.status_report import StatusReport
+from ledger.service.application import Ledger
 from projections import queries as q
 from projections.asof import LiveViews, replay
 from projections.runner import ProjectionRunner

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
-from ledger.sql import notifications_at
+from ledger.storage.sql import notifications_at
 from projections.audit import project_positions
 from projections.framework import MemoryView, Projection, View, iso
 from projections.narrative import event_name_of

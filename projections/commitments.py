@@ -2,7 +2,8 @@
 
 Table ``commitments``: one row per commitment with its current terms and state, who recorded it
 (and for whom, and from which party), who acknowledged it, when it was fulfilled and accepted,
-its source, and its **evidence grade** (the rule of :mod:`ledger.evidence`, shared with the
+its source, and its **evidence grade** (the rule of :mod:`ledger.domain.evidence_grades`, shared
+with the
 evidence bundles' report). ``hashed_source`` is also kept on its own: a hashed source
 strengthens any grade.
 """
@@ -11,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.commitment import Commitment
-from ledger.evidence import evidence_grade as grade
-from ledger.interaction import Interaction
+from ledger.domain.commitment import Commitment
+from ledger.domain.evidence_grades import evidence_grade as grade
+from ledger.domain.interaction import Interaction
 from projections.framework import Table, View, iso, on, sid
 from projections.members import MemberTracking, members_table
 

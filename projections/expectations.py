@@ -17,8 +17,8 @@ from typing import Any
 
 import orjson
 
-from ledger.change_request import ChangeRequest
-from ledger.expectation import Expectation
+from ledger.domain.change_request import ChangeRequest
+from ledger.domain.expectation import Expectation
 from projections.framework import Projection, Table, View, iso, on, sid
 
 EXPECTATIONS = Table(

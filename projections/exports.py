@@ -1,9 +1,9 @@
 """The ``open-items`` and ``audit`` export views (``accord export --view ...``), answered by the
-projections. Importing this module registers them with :mod:`ledger.exports`.
+projections. Importing this module registers them with :mod:`ledger.interchange.exports`.
 
 The registered views catch up a projection runner of their own before answering (the command
 line has no server running one). A server passes :func:`export_views` of its own runner, whose
-views it has already brought up to date, to :func:`ledger.exports.export`."""
+views it has already brought up to date, to :func:`ledger.interchange.exports.export`."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from ledger.application import Ledger
-from ledger.exports import VIEWS, ExportView, register_view
+from ledger.interchange.exports import VIEWS, ExportView, register_view
+from ledger.service.application import Ledger
 from projections import queries as q
 from projections.asof import LiveViews
 from projections.runner import ProjectionRunner

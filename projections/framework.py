@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
-from ledger.sql import Transaction
+from ledger.storage.sql import Transaction
 
 RowDict = dict[str, Any]
 Handler = Callable[[Any, Any, Any, int], None]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ledger.project import Project
+from ledger.domain.project import Project
 from projections.framework import Projection, Table, View, on, sid
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.acknowledgement import AcknowledgementRequest
-from ledger.interaction import Interaction
-from ledger.issue import Issue
+from ledger.domain.acknowledgement import AcknowledgementRequest
+from ledger.domain.interaction import Interaction
+from ledger.domain.issue import Issue
 from projections.framework import Table, View, Where, iso, on, sid
 from projections.members import MemberTracking, members_table
 

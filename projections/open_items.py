@@ -17,16 +17,16 @@ from typing import Any
 
 import orjson
 
-from ledger.acknowledgement import AcknowledgementRequest
-from ledger.change_request import ChangeRequest
-from ledger.commitment import Commitment
-from ledger.decision import Decision
-from ledger.expectation import Expectation
-from ledger.issue import Issue
-from ledger.meeting import Meeting
-from ledger.project import Project
-from ledger.risk import Risk
-from ledger.status_report import StatusReport
+from ledger.domain.acknowledgement import AcknowledgementRequest
+from ledger.domain.change_request import ChangeRequest
+from ledger.domain.commitment import Commitment
+from ledger.domain.decision import Decision
+from ledger.domain.expectation import Expectation
+from ledger.domain.issue import Issue
+from ledger.domain.meeting import Meeting
+from ledger.domain.project import Project
+from ledger.domain.risk import Risk
+from ledger.domain.status_report import StatusReport
 from projections.framework import Table, View, Where, iso, on, sid
 from projections.members import MemberTracking, members_table
 from projections.narrative import subject_title

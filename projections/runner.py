@@ -33,8 +33,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.application import Ledger
-from ledger.sql import SqlDatabase
+from ledger.service.application import Ledger
+from ledger.storage.sql import SqlDatabase
 from projections.audit import AuditProjection
 from projections.commitments import CommitmentsProjection
 from projections.expectations import ExpectationsProjection

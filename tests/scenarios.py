@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from ledger.acknowledgement import acknowledgement_request_id
-from ledger.application import Ledger
-from ledger.demo import AUDITOR, CLIENT, DEV, PM, SPONSOR, record_demo
+from ledger.domain.acknowledgement import acknowledgement_request_id
+from ledger.interchange.demo import AUDITOR, CLIENT, DEV, PM, SPONSOR, record_demo
+from ledger.service.application import Ledger
 
 
 def record_tour(ledger: Ledger, *, close: bool = True) -> UUID:

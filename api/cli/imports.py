@@ -28,12 +28,18 @@ from api.cli.main import (
     open_ledger,
     project_id_of,
 )
-from ledger.application import Ledger
-from ledger.common import DomainError
-from ledger.exports import VIEWS, ExportFormat, export
-from ledger.importing import EmailImportSummary, EmlFiles, Mbox, MessageSource, import_emails
-from ledger.importing.minutes import MinutesParseError, import_minutes
-from ledger.importing.sources import SourceError
+from ledger.domain.errors import DomainError
+from ledger.interchange.exports import VIEWS, ExportFormat, export
+from ledger.interchange.importing import (
+    EmailImportSummary,
+    EmlFiles,
+    Mbox,
+    MessageSource,
+    import_emails,
+)
+from ledger.interchange.importing.minutes import MinutesParseError, import_minutes
+from ledger.interchange.importing.sources import SourceError
+from ledger.service.application import Ledger
 from projections import exports as _projection_exports  # noqa: F401  (open-items, audit)
 
 import_app = typer.Typer(
@@ -247,7 +253,7 @@ def calendar_command(
     database_url: DatabaseURL = None,
 ) -> None:
     """Write a member's iCalendar feed of the project (due dates, milestones, cadence)."""
-    from ledger.calendar_feed import calendar_feed
+    from ledger.interchange.calendar_feed import calendar_feed
 
     project_id = project_id_of(project)
     with _ledger(database_url) as ledger:

@@ -25,7 +25,6 @@ from rich.progress import (
 )
 
 from api.cli.main import DatabaseURL, app, console, err, open_ledger
-from ledger.application import Ledger
 from ledger.integrity import (
     CheckpointError,
     EvidenceNotFoundError,
@@ -41,7 +40,8 @@ from ledger.integrity.signing import (
     default_key_file,
     load_or_create_signer,
 )
-from ledger.storage import StorageURLError, parse_database_url
+from ledger.service.application import Ledger
+from ledger.storage.settings import StorageURLError, parse_database_url
 
 KeyFile = Annotated[
     Path | None,

@@ -9,8 +9,13 @@ import typer
 from rich.console import Console
 
 from api.settings import Settings
-from ledger.application import Ledger
-from ledger.storage import DATABASE_URL_VARIABLE, Storage, StorageURLError, parse_database_url
+from ledger.service.application import Ledger
+from ledger.storage.settings import (
+    DATABASE_URL_VARIABLE,
+    Storage,
+    StorageURLError,
+    parse_database_url,
+)
 
 app = typer.Typer(
     name="accord",
@@ -66,7 +71,7 @@ def demo(
     ] = "http://127.0.0.1:8000",
 ) -> None:
     """Record the demo project (safe to run again: nothing is duplicated)."""
-    from ledger.demo import record_demo
+    from ledger.interchange.demo import record_demo
 
     ledger = open_ledger(database_url)
     try:

@@ -28,9 +28,10 @@ from api.cli.main import (
     project_id_of,
 )
 from api.tokens import IssuedToken, TokenNotFoundError, TokenStore
-from ledger.common import DomainError, InvalidInputError, normalise_email
-from ledger.sql import SqlDatabase
-from ledger.storage import Storage, StorageURLError, parse_database_url
+from ledger.domain.errors import DomainError, InvalidInputError
+from ledger.domain.validation import normalise_email
+from ledger.storage.settings import Storage, StorageURLError, parse_database_url
+from ledger.storage.sql import SqlDatabase
 
 token_app = typer.Typer(help="Bearer tokens for the HTTP API.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
@@ -162,7 +163,11 @@ def create_calendar_token(
             err.print(f"[red]error:[/red] {e}")
             raise typer.Exit(2) from None
         issued = issue_calendar_token(
-            ledger.storage, project_id, email, label=label, created_by="accord token calendar"
+            ledger.storage,
+            project_id,
+            email,
+            label=label,
+            created_by="accord token calendar",
         )
     finally:
         ledger.close()

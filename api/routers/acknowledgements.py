@@ -37,8 +37,8 @@ from api.schemas.acknowledgements import (
     AcknowledgementRequestsPublic,
     AcknowledgementWithdraw,
 )
-from ledger.application import Ledger
-from ledger.service import Recorded
+from ledger.service.application import Ledger
+from ledger.service.base import Recorded
 
 router = APIRouter(
     prefix="/v1/projects/{project_id:uuid}/acknowledgement-requests",

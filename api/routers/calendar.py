@@ -31,9 +31,11 @@ from api.schemas.calendar import (
     CalendarTokenPublic,
 )
 from api.tokens import TokenNotFoundError
-from ledger.calendar_feed import calendar_feed
-from ledger.common import NotFoundError, Role, normalise_email
-from ledger.project import NotAMemberError
+from ledger.domain.errors import NotFoundError
+from ledger.domain.project import NotAMemberError
+from ledger.domain.roles import Role
+from ledger.domain.validation import normalise_email
+from ledger.interchange.calendar_feed import calendar_feed
 
 router = APIRouter(prefix="/v1/projects/{project_id}", tags=["calendar"])
 

@@ -41,9 +41,9 @@ from api.schemas.change_requests import (
     ChangeWithdraw,
     ImpactAssess,
 )
-from ledger.application import Ledger
-from ledger.expectation import ExpectationNotFoundError
-from ledger.service import Recorded
+from ledger.domain.expectation import ExpectationNotFoundError
+from ledger.service.application import Ledger
+from ledger.service.base import Recorded
 
 router = APIRouter(
     prefix="/v1/projects/{project_id:uuid}/change-requests", tags=["change requests"]

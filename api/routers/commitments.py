@@ -43,8 +43,8 @@ from api.schemas.commitments import (
     RenegotiationDecline,
     RenegotiationPropose,
 )
-from ledger.application import Ledger
-from ledger.service import Recorded
+from ledger.service.application import Ledger
+from ledger.service.base import Recorded
 
 router = APIRouter(prefix="/v1/projects/{project_id:uuid}/commitments", tags=["commitments"])
 

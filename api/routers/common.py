@@ -14,7 +14,7 @@ from api.deps import Page, ProjectAccess, idempotency_key
 from api.pagination import encode_cursor
 from api.problems import READ_RESPONSES, STEP_RESPONSES, WRITE_RESPONSES
 from api.schemas.common import ItemPublic
-from ledger.service import Recorded
+from ledger.service.base import Recorded
 
 P = TypeVar("P", bound=ItemPublic)
 T = TypeVar("T")

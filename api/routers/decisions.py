@@ -30,9 +30,9 @@ from api.routers.common import (
     recorded,
 )
 from api.schemas.decisions import DecisionCreate, DecisionPublic, DecisionsPublic, DecisionSupersede
-from ledger.application import Ledger
-from ledger.decision import DecisionNotFoundError
-from ledger.service import Recorded
+from ledger.domain.decision import DecisionNotFoundError
+from ledger.service.application import Ledger
+from ledger.service.base import Recorded
 
 router = APIRouter(prefix="/v1/projects/{project_id:uuid}/decisions", tags=["decisions"])
 

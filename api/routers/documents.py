@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.deps import ProjectMember, ServicesDep
 from api.problems import READ_RESPONSES, ApiProblem
-from ledger.documents import StoredDocument
+from ledger.storage.documents import StoredDocument
 
 router = APIRouter(prefix="/v1/projects/{project_id}", tags=["documents"])
 

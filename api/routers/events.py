@@ -24,7 +24,7 @@ from api.feed import FeedPage
 from api.problems import READ_RESPONSES, ApiProblem
 from api.schemas.events import EventsPublic
 from api.tokens import Principal
-from ledger.project import ProjectNotFoundError
+from ledger.domain.project import ProjectNotFoundError
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 

@@ -40,8 +40,8 @@ from api.schemas.expectations import (
     ExpectationsPublic,
     ExpectationWithdraw,
 )
-from ledger.application import Ledger
-from ledger.service import Recorded
+from ledger.service.application import Ledger
+from ledger.service.base import Recorded
 
 router = APIRouter(prefix="/v1/projects/{project_id:uuid}/expectations", tags=["expectations"])
 

@@ -1,5 +1,5 @@
 """A project's records as a file: JSON Lines or CSV (UTF-8 with BOM), as ``accord export`` writes
-them (see :mod:`ledger.exports`), for any member of the project.
+them (see :mod:`ledger.interchange.exports`), for any member of the project.
 
 The ``open-items`` and ``audit`` views are answered by the server's projections: the route
 waits (a few seconds at most) until they have applied every event recorded before the request,
@@ -25,7 +25,7 @@ from api.bootstrap import Services
 from api.deps import ProjectAccess, ProjectMember, ServicesDep
 from api.problems import READ_RESPONSES, Problem
 from api.routers.queries import live_views
-from ledger.exports import ExportFormat, export
+from ledger.interchange.exports import ExportFormat, export
 from projections.exports import export_views
 
 router = APIRouter(prefix="/v1/projects/{project_id}", tags=["exports"])

@@ -27,7 +27,7 @@ from api.schemas.imports import (
     MessageOutcome,
     MinutesImportPublic,
 )
-from ledger.importing import (
+from ledger.interchange.importing import (
     EmailImportSummary,
     Mbox,
     Messages,
@@ -35,7 +35,7 @@ from ledger.importing import (
     SourceError,
     import_emails,
 )
-from ledger.importing.minutes import MinutesParseError, import_minutes
+from ledger.interchange.importing.minutes import MinutesParseError, import_minutes
 
 router = APIRouter(prefix="/v1/projects/{project_id}/imports", tags=["imports"])
 

@@ -19,10 +19,10 @@ from pydantic import Field
 from api.deps import CurrentPerson, ProjectMember, ServicesDep
 from api.problems import READ_RESPONSES, ApiProblem
 from api.schemas.queries import BaseModel
-from ledger.common import Role
-from ledger.integrity.evidence import EvidenceNotFoundError, EvidenceScope
-from ledger.project import ProjectNotFoundError
-from ledger.sql import notifications_at
+from ledger.domain.project import ProjectNotFoundError
+from ledger.domain.roles import Role
+from ledger.integrity.bundles import EvidenceNotFoundError, EvidenceScope
+from ledger.storage.sql import notifications_at
 
 router = APIRouter(tags=["integrity"])
 

@@ -39,8 +39,8 @@ from api.schemas.interactions import (
     InteractionsImported,
     InteractionsPublic,
 )
-from ledger.application import Ledger
-from ledger.service import Recorded
+from ledger.service.application import Ledger
+from ledger.service.base import Recorded
 
 router = APIRouter(prefix="/v1/projects/{project_id:uuid}/interactions", tags=["interactions"])
 

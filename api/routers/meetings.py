@@ -36,9 +36,9 @@ from api.schemas.meetings import (
     MinutesCirculate,
     MinutesRecord,
 )
-from ledger.application import Ledger
-from ledger.meeting import Meeting
-from ledger.service import Recorded
+from ledger.domain.meeting import Meeting
+from ledger.service.application import Ledger
+from ledger.service.base import Recorded
 
 router = APIRouter(prefix="/v1/projects/{project_id:uuid}/meetings", tags=["meetings"])
 

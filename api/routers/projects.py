@@ -36,9 +36,9 @@ from api.schemas.projects import (
     ProjectPublic,
     ProjectsPublic,
 )
-from ledger.application import Ledger
-from ledger.project import MemberNotFoundError
-from ledger.service import Recorded
+from ledger.domain.project import MemberNotFoundError
+from ledger.service.application import Ledger
+from ledger.service.base import Recorded
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
 

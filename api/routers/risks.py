@@ -39,9 +39,9 @@ from api.schemas.risks import (
     RiskResponsePlan,
     RisksPublic,
 )
-from ledger.application import Ledger
-from ledger.issue import IssueNotFoundError
-from ledger.service import Recorded
+from ledger.domain.issue import IssueNotFoundError
+from ledger.service.application import Ledger
+from ledger.service.base import Recorded
 
 router = APIRouter(prefix="/v1/projects/{project_id:uuid}/risks", tags=["risks"])
 

@@ -34,8 +34,8 @@ from api.schemas.status_reports import (
     StatusReportPublic,
     StatusReportsPublic,
 )
-from ledger.application import Ledger
-from ledger.service import Recorded
+from ledger.service.application import Ledger
+from ledger.service.base import Recorded
 
 router = APIRouter(prefix="/v1/projects/{project_id:uuid}/status-reports", tags=["status reports"])
 

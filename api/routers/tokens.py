@@ -11,7 +11,7 @@ from api.problems import AUTH_RESPONSES, WRITE_RESPONSES, ApiProblem
 from api.routers.common import IDEMPOTENT
 from api.schemas.tokens import MePublic, TokenCreate, TokenIssued, TokenPublic
 from api.tokens import TokenNotFoundError
-from ledger.common import normalise_email
+from ledger.domain.validation import normalise_email
 
 router = APIRouter(prefix="/v1", tags=["tokens"])
 

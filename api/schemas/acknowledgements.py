@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field
 
 from api.schemas.common import Email, Envelope, InPerson, ItemPublic, ListPage, Sha256, Text
-from ledger.acknowledgement import AcknowledgementState, AcknowledgementSubjectKind
+from ledger.domain.acknowledgement import AcknowledgementState, AcknowledgementSubjectKind
 
 
 class AcknowledgementRequestCreate(Envelope):

@@ -18,8 +18,8 @@ from api.schemas.common import (
     Title,
 )
 from api.schemas.expectations import ExpectationValueModel, ExpectationValuePublic
-from ledger.change_request import ChangeRequestState
-from ledger.common import Party
+from ledger.domain.change_request import ChangeRequestState
+from ledger.domain.roles import Party
 
 MAX_AFFECTED = 100
 

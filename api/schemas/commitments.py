@@ -16,7 +16,7 @@ from api.schemas.common import (
     SourcePublic,
     Text,
 )
-from ledger.commitment import CommitmentState
+from ledger.domain.commitment import CommitmentState
 
 
 class CommitmentCreate(Envelope):

@@ -24,7 +24,7 @@ from pydantic import (
     StringConstraints,
 )
 
-from ledger.common import SourceKind
+from ledger.domain.values import SourceKind
 
 # Control characters other than tab, newline and carriage return, and lone surrogates (which
 # cannot be encoded as UTF-8), are refused in every string: they cannot be stored or shown.

@@ -18,7 +18,7 @@ from api.schemas.common import (
     SourcePublic,
     Text,
 )
-from ledger.decision import DecisionState
+from ledger.domain.decision import DecisionState
 
 
 class DecisionCreate(Envelope):

@@ -21,7 +21,7 @@ from api.schemas.common import (
     Text,
     Title,
 )
-from ledger.expectation import DeliveryState, ExpectationKind, ExpectationState
+from ledger.domain.expectation import DeliveryState, ExpectationKind, ExpectationState
 
 
 class ExpectationValueModel(RequestModel):

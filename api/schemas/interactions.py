@@ -22,7 +22,7 @@ from api.schemas.common import (
     Sha256,
     Text,
 )
-from ledger.interaction import InteractionChannel
+from ledger.domain.interaction import InteractionChannel
 
 Subject = Annotated[str, StringConstraints(max_length=998), Printable]
 SourceRef = Annotated[str, StringConstraints(max_length=998), Printable]

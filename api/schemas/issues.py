@@ -18,8 +18,8 @@ from api.schemas.common import (
     SourcePublic,
     Text,
 )
-from ledger.common import Party
-from ledger.issue import IssueKind, IssueState, Severity
+from ledger.domain.issue import IssueKind, IssueState, Severity
+from ledger.domain.roles import Party
 
 OptionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,15}$")]
 

@@ -21,7 +21,7 @@ from api.schemas.common import (
     Text,
     Title,
 )
-from ledger.meeting import Meeting
+from ledger.domain.meeting import Meeting
 
 MAX_ACTION_ITEMS = 100
 

@@ -18,8 +18,8 @@ from api.schemas.common import (
     Text,
     Title,
 )
-from ledger.common import Party, Role
-from ledger.project import Project
+from ledger.domain.project import Project
+from ledger.domain.roles import Party, Role
 
 
 class ProjectCreate(InPerson):

@@ -7,8 +7,8 @@ from uuid import UUID
 from pydantic import Field
 
 from api.schemas.common import Email, Envelope, ItemPublic, ListPage, Name, Text
-from ledger.issue import Severity
-from ledger.risk import RiskLevel, RiskResponseStrategy, RiskState
+from ledger.domain.issue import Severity
+from ledger.domain.risk import RiskLevel, RiskResponseStrategy, RiskState
 
 
 class RiskCreate(Envelope):

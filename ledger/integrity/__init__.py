@@ -5,15 +5,16 @@
 * :mod:`~ledger.integrity.signing` / :mod:`~ledger.integrity.checkpoints` — Ed25519 keys and
   C2SP signed-note checkpoints, all kept.
 * :mod:`~ledger.integrity.verify` — rescan storage and check everything.
-* :mod:`~ledger.integrity.evidence` / :mod:`~ledger.integrity.report` /
+* :mod:`~ledger.integrity.bundles` / :mod:`~ledger.integrity.report` /
   :mod:`~ledger.integrity.offline` — evidence bundles, their report, their offline verifier.
 * :class:`Integrity` — the entry point the API and the CLI use.
 
-The pure tree functions live in :mod:`ledger.merkle`. ``docs/integrity.md`` has every format.
+The pure tree functions live in :mod:`ledger.integrity.merkle`. ``docs/integrity.md`` has every
+format.
 """
 
+from ledger.integrity.bundles import EvidenceNotFoundError, EvidenceScope, HeldDocument
 from ledger.integrity.checkpoints import Checkpoint, CheckpointError, CheckpointHead
-from ledger.integrity.evidence import EvidenceNotFoundError, EvidenceScope, HeldDocument
 from ledger.integrity.log import InclusionProof, LeafNotFoundError, LogCorruptError, SealResult
 from ledger.integrity.offline import BundleVerification, verify_bundle
 from ledger.integrity.service import ConsistencyProof, Integrity

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ledger.integrity.merkle import HASH_SIZE
 from ledger.integrity.signing import NoteError, Signer, Verifier, open_note, sign_note
 from ledger.integrity.tables import CHECKPOINTS, ensure_schema
-from ledger.merkle import HASH_SIZE
-from ledger.sql import SqlDatabase
+from ledger.storage.sql import SqlDatabase
 
 __all__ = [
     "Checkpoint",

@@ -24,9 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
 
-from ledger.integrity.records import EventTable, MalformedRecordError
-from ledger.integrity.tables import LEAVES, NODES, STATE, ensure_schema
-from ledger.merkle import (
+from ledger.integrity.merkle import (
     HASH_SIZE,
     CompactRange,
     NodeGetter,
@@ -34,7 +32,9 @@ from ledger.merkle import (
     inclusion_proof_from_nodes,
     root_from_nodes,
 )
-from ledger.sql import SqlDatabase, Transaction
+from ledger.integrity.records import EventTable, MalformedRecordError
+from ledger.integrity.tables import LEAVES, NODES, STATE, ensure_schema
+from ledger.storage.sql import SqlDatabase, Transaction
 
 __all__ = [
     "InclusionProof",

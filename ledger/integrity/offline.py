@@ -33,18 +33,18 @@ from typing import Any
 import orjson
 
 from ledger.integrity import bundle_format as layout
+from ledger.integrity.bundles import readme
 from ledger.integrity.checkpoints import Checkpoint, CheckpointError, parse_checkpoint
-from ledger.integrity.evidence import readme
-from ledger.integrity.records import MalformedRecordError, parse_leaf_data
-from ledger.integrity.report import REPORT_FORMAT, render
-from ledger.integrity.signing import Verifier
-from ledger.merkle import (
+from ledger.integrity.merkle import (
     EMPTY_ROOT,
     ProofError,
     leaf_hash,
     verify_consistency,
     verify_inclusion,
 )
+from ledger.integrity.records import MalformedRecordError, parse_leaf_data
+from ledger.integrity.report import REPORT_FORMAT, render
+from ledger.integrity.signing import Verifier
 
 __all__ = ["BundleVerification", "verify_bundle"]
 

@@ -32,7 +32,7 @@ from hashlib import sha256
 from typing import Any, Final
 from uuid import UUID
 
-from ledger.sql import SqlDatabase
+from ledger.storage.sql import SqlDatabase
 
 __all__ = [
     "LEAF_FORMAT_VERSION",

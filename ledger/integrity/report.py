@@ -28,7 +28,7 @@ from typing import Any, Final
 
 import orjson
 
-from ledger.evidence import EvidenceGrade, evidence_grade, on_record
+from ledger.domain.evidence_grades import EvidenceGrade, evidence_grade, on_record
 
 __all__ = ["REPORT_FORMAT", "CommitmentEvidence", "EvidenceGrade", "grade_commitments", "render"]
 

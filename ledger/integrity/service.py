@@ -15,6 +15,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
+from ledger.integrity.bundles import (
+    DocumentGetter,
+    EvidenceScope,
+    HeldDocument,
+    build_bundle,
+    select_evidence,
+)
 from ledger.integrity.checkpoints import (
     Checkpoint,
     CheckpointError,
@@ -22,14 +29,8 @@ from ledger.integrity.checkpoints import (
     CheckpointStore,
     parse_checkpoint,
 )
-from ledger.integrity.evidence import (
-    DocumentGetter,
-    EvidenceScope,
-    HeldDocument,
-    build_bundle,
-    select_evidence,
-)
 from ledger.integrity.log import InclusionProof, LogCorruptError, MerkleLog, SealResult
+from ledger.integrity.merkle import ProofError, verify_consistency
 from ledger.integrity.records import EventTable
 from ledger.integrity.signing import (
     Signer,
@@ -38,12 +39,11 @@ from ledger.integrity.signing import (
     load_or_create_signer,
 )
 from ledger.integrity.verify import VerifyResult, verify_log
-from ledger.merkle import ProofError, verify_consistency
-from ledger.sql import SqlDatabase
-from ledger.storage import Storage
+from ledger.storage.settings import Storage
+from ledger.storage.sql import SqlDatabase
 
 if TYPE_CHECKING:
-    from ledger.service import LedgerService
+    from ledger.service.base import LedgerService
 
 __all__ = ["ConsistencyProof", "Integrity"]
 
@@ -256,7 +256,7 @@ class Integrity:
         return len(data)
 
     def _document_getter(self) -> DocumentGetter:
-        from ledger.documents import DocumentIntegrityError, DocumentStore
+        from ledger.storage.documents import DocumentIntegrityError, DocumentStore
 
         store = DocumentStore(self.db)
 

@@ -17,7 +17,7 @@ import threading
 import weakref
 from typing import Final
 
-from ledger.sql import SqlDatabase
+from ledger.storage.sql import SqlDatabase
 
 LEAVES: Final = "integrity_leaves"
 NODES: Final = "integrity_nodes"

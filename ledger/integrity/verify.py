@@ -31,10 +31,10 @@ import orjson
 
 from ledger.integrity.checkpoints import Checkpoint, CheckpointError, parse_checkpoint
 from ledger.integrity.log import LogCorruptError, LogState, MerkleLog
+from ledger.integrity.merkle import EMPTY_ROOT, CompactRange, leaf_hash
 from ledger.integrity.records import MalformedRecordError
 from ledger.integrity.signing import Verifier
 from ledger.integrity.tables import LEAVES
-from ledger.merkle import EMPTY_ROOT, CompactRange, leaf_hash
 
 __all__ = ["PAGE", "Problem", "ProblemKind", "VerifyResult", "verify_log"]
 

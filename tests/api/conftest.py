@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from ledger.application import Ledger
+from ledger.service.application import Ledger
 from tests.pgserver import PostgresServer
 
 TM = "tm@acme.test"  # team manager (opened the project)

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from icalendar import Calendar
 
-from ledger.exports import read_csv
+from ledger.interchange.exports import read_csv
 from tests.api.conftest import APPROVER, AUDITOR, CLIENT, OUTSIDER, TEAM, TM, Api
 
 DUE = (datetime.now(UTC) + timedelta(days=5)).replace(microsecond=0)

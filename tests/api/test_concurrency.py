@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ledger.application import Ledger
+from ledger.service.application import Ledger
 from tests.api.conftest import CLIENT, TEAM, Api
 
 

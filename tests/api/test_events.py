@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ledger.application import Ledger
+from ledger.service.application import Ledger
 from tests.api.conftest import AUDITOR, CLIENT, OUTSIDER, TEAM, TM, Api, build_api, make_settings
 
 

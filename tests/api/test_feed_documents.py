@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from api.feed import StoredEventJson, event_json
-from ledger.application import Ledger
-from ledger.catalogue import event_classes
+from ledger.domain.catalogue import event_classes
+from ledger.service.application import Ledger
 from tests.scenarios import record_tour
 
 

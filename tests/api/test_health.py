@@ -4,7 +4,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from ledger.application import Ledger
+from ledger.service.application import Ledger
 
 
 def test_health_reports_storage_and_position(database_url: str) -> None:

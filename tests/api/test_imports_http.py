@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ledger.application import Ledger
-from ledger.interaction import interaction_id_for_source
+from ledger.domain.interaction import interaction_id_for_source
+from ledger.service.application import Ledger
 from tests.api.conftest import AUDITOR, CLIENT, OUTSIDER, TEAM, TM, Api, build_api, make_settings
 
 DATA = Path(__file__).resolve().parent.parent / "data"

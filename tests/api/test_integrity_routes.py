@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from ledger import merkle
-from ledger.application import Ledger
-from ledger.demo import AUDITOR, CLIENT, PM, record_demo
+from ledger.integrity import merkle
 from ledger.integrity.offline import verify_bundle
+from ledger.interchange.demo import AUDITOR, CLIENT, PM, record_demo
+from ledger.service.application import Ledger
 
 
 @pytest.fixture

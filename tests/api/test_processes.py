@@ -20,8 +20,8 @@ import pytest
 
 from api.bootstrap import create_tables
 from api.tokens import TokenStore
-from ledger.application import Ledger
-from ledger.sql import SqlDatabase
+from ledger.service.application import Ledger
+from ledger.storage.sql import SqlDatabase
 from tests.api.conftest import CLIENT, MEMBERS, TEAM, TM
 
 ACCORD = str(Path(sys.executable).with_name("accord"))

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from ledger.application import Ledger
-from ledger.demo import AUDITOR, CLIENT, PM, SPONSOR, record_demo
+from ledger.interchange.demo import AUDITOR, CLIENT, PM, SPONSOR, record_demo
+from ledger.service.application import Ledger
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from api.cli import app as cli
-from ledger.application import Ledger
-from ledger.demo import AUDITOR as DEMO_AUDITOR
-from ledger.demo import PM as DEMO_PM
-from ledger.demo import SPONSOR as DEMO_SPONSOR
-from ledger.sql import SqlDatabase
+from ledger.interchange.demo import AUDITOR as DEMO_AUDITOR
+from ledger.interchange.demo import PM as DEMO_PM
+from ledger.interchange.demo import SPONSOR as DEMO_SPONSOR
+from ledger.service.application import Ledger
+from ledger.storage.sql import SqlDatabase
 from tests.api.conftest import CLIENT, OUTSIDER, TM, Api, make_settings
 
 runner = CliRunner()

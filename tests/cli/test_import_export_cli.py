@@ -12,8 +12,8 @@ from icalendar import Calendar
 from typer.testing import CliRunner
 
 from api.cli import app
-from ledger.application import Ledger
-from ledger.exports import read_csv
+from ledger.interchange.exports import read_csv
+from ledger.service.application import Ledger
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 PM = "pm@team.test"

@@ -13,8 +13,8 @@ from uuid import UUID
 import psycopg
 from eventsourcing.persistence import StoredEvent
 
-from ledger.application import Ledger
 from ledger.integrity import Integrity
+from ledger.service.application import Ledger
 
 
 def open_integrity(ledger: Ledger, tmp_path: Path, name: str = "log.key") -> Integrity:

@@ -8,17 +8,17 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from ledger.acknowledgement import (
+from ledger.domain.acknowledgement import (
     AcknowledgementRequest,
     AcknowledgementRequestNotFoundError,
     AcknowledgementState,
     AcknowledgementSubjectKind,
     acknowledgement_request_id,
 )
-from ledger.application import Ledger, VersionMismatchError
-from ledger.common import InvalidInputError, InvalidTransitionError, NotPermittedError
+from ledger.domain.errors import InvalidInputError, InvalidTransitionError, NotPermittedError
+from ledger.domain.project import NotAMemberError
 from ledger.integrity import Integrity
-from ledger.project import NotAMemberError
+from ledger.service.application import Ledger, VersionMismatchError
 
 PM = "pm@acme.test"
 DEV = "dev@acme.test"

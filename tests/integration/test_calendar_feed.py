@@ -11,9 +11,9 @@ import pytest
 from dateutil.rrule import rrulestr
 from icalendar import Calendar
 
-from ledger.application import Ledger
-from ledger.calendar_feed import calendar_feed
-from ledger.project import NotAMemberError
+from ledger.domain.project import NotAMemberError
+from ledger.interchange.calendar_feed import calendar_feed
+from ledger.service.application import Ledger
 
 PM = "pm@team.test"
 DEV = "dev@team.test"

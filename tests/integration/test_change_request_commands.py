@@ -10,17 +10,19 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from ledger.application import Ledger, VersionMismatchError
-from ledger.change_request import ChangeRequest, ChangeRequestNotFoundError, ChangeRequestState
-from ledger.common import (
+from ledger.domain.change_request import (
+    ChangeRequest,
+    ChangeRequestNotFoundError,
+    ChangeRequestState,
+)
+from ledger.domain.envelope import LedgerAggregate
+from ledger.domain.errors import (
     ConflictError,
     InvalidInputError,
     InvalidTransitionError,
-    LedgerAggregate,
-    Money,
     NotPermittedError,
 )
-from ledger.expectation import (
+from ledger.domain.expectation import (
     DeliveryState,
     Expectation,
     ExpectationNotFoundError,
@@ -28,7 +30,9 @@ from ledger.expectation import (
     ExpectationValue,
     RevisionCause,
 )
-from ledger.service import Recorded
+from ledger.domain.values import Money
+from ledger.service.application import Ledger, VersionMismatchError
+from ledger.service.base import Recorded
 
 PM = "pm@acme.test"
 DEV = "dev@acme.test"

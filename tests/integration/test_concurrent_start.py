@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.application import Ledger
+from ledger.service.application import Ledger
 from tests.pgserver import PostgresServer
 
 ROUNDS = 6

@@ -6,10 +6,11 @@ from uuid import UUID
 
 import pytest
 
-from ledger.application import Ledger, VersionMismatchError
-from ledger.common import InvalidInputError, InvalidTransitionError, SourceKind
-from ledger.decision import Decision, DecisionNotFoundError, DecisionState
-from ledger.project import NotAMemberError
+from ledger.domain.decision import Decision, DecisionNotFoundError, DecisionState
+from ledger.domain.errors import InvalidInputError, InvalidTransitionError
+from ledger.domain.project import NotAMemberError
+from ledger.domain.values import SourceKind
+from ledger.service.application import Ledger, VersionMismatchError
 
 PM = "pm@acme.test"
 DEV = "dev@acme.test"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ledger.application import Ledger
-from ledger.commitment import Commitment, CommitmentState
-from ledger.demo import CLIENT, PM, SPONSOR, record_demo
-from ledger.expectation import Expectation
-from ledger.project import Project
+from ledger.domain.commitment import Commitment, CommitmentState
+from ledger.domain.expectation import Expectation
+from ledger.domain.project import Project
+from ledger.interchange.demo import CLIENT, PM, SPONSOR, record_demo
+from ledger.service.application import Ledger
 
 
 def aggregates(ledger: Ledger) -> dict[object, object]:

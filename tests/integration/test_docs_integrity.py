@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.demo import record_demo
 from ledger.integrity import EvidenceScope
+from ledger.interchange.demo import record_demo
+from ledger.service.application import Ledger
 from tests.integration.integrity_support import open_integrity
 
 DOC = Path(__file__).parents[2] / "docs" / "integrity.md"

@@ -7,14 +7,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from ledger.common import InvalidInputError
-from ledger.documents import (
+from ledger.domain.errors import InvalidInputError
+from ledger.storage.documents import (
     DocumentIntegrityError,
     DocumentStore,
     NewDocument,
     digest,
 )
-from ledger.sql import SqlDatabase
+from ledger.storage.sql import SqlDatabase
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def test_a_tampered_row_is_caught_when_read(database_url: str) -> None:
 
 
 def test_documents_live_beside_the_events(database_url: str) -> None:
-    from ledger.application import Ledger
+    from ledger.service.application import Ledger
 
     ledger = Ledger(database_url)
     try:

@@ -15,10 +15,10 @@ from uuid import UUID
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.common import InvalidInputError, NotPermittedError
-from ledger.documents import DocumentStore
-from ledger.importing import (
+from ledger.domain.errors import InvalidInputError, NotPermittedError
+from ledger.domain.interaction import Interaction, interaction_id_for_source
+from ledger.domain.project import NotAMemberError
+from ledger.interchange.importing import (
     EmailImportSummary,
     EmlFiles,
     Mbox,
@@ -26,8 +26,8 @@ from ledger.importing import (
     Outcome,
     import_emails,
 )
-from ledger.interaction import Interaction, interaction_id_for_source
-from ledger.project import NotAMemberError
+from ledger.service.application import Ledger
+from ledger.storage.documents import DocumentStore
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "email"
 EML = DATA / "eml"

@@ -10,13 +10,13 @@ from uuid import UUID
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.common import InvalidInputError, InvalidTransitionError, NotPermittedError
-from ledger.documents import DocumentStore
-from ledger.importing import EmailImportSummary, Messages, emails, import_emails
-from ledger.importing.threads import TABLE, ThreadWaits
-from ledger.interaction import Interaction, interaction_id_for_source
-from ledger.sql import SqlDatabase
+from ledger.domain.errors import InvalidInputError, InvalidTransitionError, NotPermittedError
+from ledger.domain.interaction import Interaction, interaction_id_for_source
+from ledger.interchange.importing import EmailImportSummary, Messages, emails, import_emails
+from ledger.interchange.importing.threads import TABLE, ThreadWaits
+from ledger.service.application import Ledger
+from ledger.storage.documents import DocumentStore
+from ledger.storage.sql import SqlDatabase
 
 PM = "pm@team.test"
 DEV = "dev@team.test"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from eventsourcing.utils import get_topic
 
-from ledger import catalogue
-from ledger.application import Ledger
+from ledger.domain import catalogue
+from ledger.service.application import Ledger
 from tests.scenarios import record_tour
 
 

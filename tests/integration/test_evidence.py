@@ -14,9 +14,6 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from ledger.application import Ledger
-from ledger.demo import DEV, PM, SPONSOR, record_demo
-from ledger.documents import DocumentStore
 from ledger.integrity import (
     EvidenceNotFoundError,
     EvidenceScope,
@@ -25,7 +22,10 @@ from ledger.integrity import (
     verify_bundle,
 )
 from ledger.integrity.bundle_format import MANIFEST
-from ledger.integrity.evidence import pack_bundle
+from ledger.integrity.bundles import pack_bundle
+from ledger.interchange.demo import DEV, PM, SPONSOR, record_demo
+from ledger.service.application import Ledger
+from ledger.storage.documents import DocumentStore
 from tests.integration.integrity_support import open_integrity
 
 CREATED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -8,9 +8,8 @@ from uuid import UUID
 
 import pytest
 
-from ledger.application import Ledger, VersionMismatchError
-from ledger.common import InvalidInputError, InvalidTransitionError, NotPermittedError
-from ledger.expectation import (
+from ledger.domain.errors import InvalidInputError, InvalidTransitionError, NotPermittedError
+from ledger.domain.expectation import (
     DeliveryState,
     Expectation,
     ExpectationKind,
@@ -19,7 +18,8 @@ from ledger.expectation import (
     ExpectationValue,
     RevisionCause,
 )
-from ledger.project import NotAMemberError
+from ledger.domain.project import NotAMemberError
+from ledger.service.application import Ledger, VersionMismatchError
 
 PM = "pm@acme.test"
 DEV = "dev@acme.test"

@@ -10,9 +10,9 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.common import InvalidInputError
-from ledger.exports import (
+from ledger.domain.errors import InvalidInputError
+from ledger.domain.project import ProjectNotFoundError
+from ledger.interchange.exports import (
     VIEWS,
     ExportView,
     csv_cell,
@@ -21,7 +21,7 @@ from ledger.exports import (
     read_csv,
     register_view,
 )
-from ledger.project import ProjectNotFoundError
+from ledger.service.application import Ledger
 from tests.scenarios import record_tour
 
 PM = "pm@team.test"

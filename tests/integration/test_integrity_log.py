@@ -14,14 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger import merkle
-from ledger.application import Ledger
-from ledger.demo import record_demo
-from ledger.integrity import CheckpointError, Integrity, LeafNotFoundError
+from ledger.integrity import CheckpointError, Integrity, LeafNotFoundError, merkle
 from ledger.integrity.checkpoints import parse_checkpoint
 from ledger.integrity.log import LogState
+from ledger.integrity.merkle import verify_consistency, verify_inclusion
 from ledger.integrity.records import leaf_hash_of
-from ledger.merkle import verify_consistency, verify_inclusion
+from ledger.interchange.demo import record_demo
+from ledger.service.application import Ledger
 from tests.integration.integrity_support import Tamper, append_raw, open_integrity
 
 

@@ -15,12 +15,12 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from ledger.application import Ledger
-from ledger.demo import record_demo
 from ledger.integrity import Integrity, ProblemKind, Signer, VerifyResult
 from ledger.integrity.checkpoints import checkpoint_text
 from ledger.integrity.log import SealError
 from ledger.integrity.signing import sign_note
+from ledger.interchange.demo import record_demo
+from ledger.service.application import Ledger
 from tests.integration.integrity_support import Tamper, append_raw, open_integrity
 
 

@@ -9,16 +9,16 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from ledger.application import Ledger, VersionMismatchError
-from ledger.common import InvalidInputError, NotPermittedError
-from ledger.interaction import (
+from ledger.domain.errors import InvalidInputError, NotPermittedError
+from ledger.domain.interaction import (
     Interaction,
     InteractionChannel,
     InteractionCorrection,
     InteractionNotFoundError,
     interaction_id_for_source,
 )
-from ledger.project import NotAMemberError
+from ledger.domain.project import NotAMemberError
+from ledger.service.application import Ledger, VersionMismatchError
 
 PM = "pm@acme.test"
 DEV = "dev@acme.test"

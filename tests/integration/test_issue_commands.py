@@ -7,17 +7,12 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from ledger.application import Ledger, VersionMismatchError
-from ledger.common import (
-    InvalidInputError,
-    InvalidTransitionError,
-    Money,
-    NotPermittedError,
-    Party,
-    SourceKind,
-)
-from ledger.issue import IssueKind, IssueNotFoundError, IssueState, Severity, SolutionOption
-from ledger.project import NotAMemberError
+from ledger.domain.errors import InvalidInputError, InvalidTransitionError, NotPermittedError
+from ledger.domain.issue import IssueKind, IssueNotFoundError, IssueState, Severity, SolutionOption
+from ledger.domain.project import NotAMemberError
+from ledger.domain.roles import Party
+from ledger.domain.values import Money, SourceKind
+from ledger.service.application import Ledger, VersionMismatchError
 
 PM = "pm@acme.test"
 DEV = "dev@acme.test"

@@ -11,9 +11,9 @@ from uuid import uuid4
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.common import ConflictError
-from ledger.interaction import Interaction
+from ledger.domain.errors import ConflictError
+from ledger.domain.interaction import Interaction
+from ledger.service.application import Ledger
 
 PM = "pm@team.test"
 T = TypeVar("T")

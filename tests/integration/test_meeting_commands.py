@@ -8,17 +8,18 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from ledger.acknowledgement import (
+from ledger.domain.acknowledgement import (
     AcknowledgementRequest,
     AcknowledgementState,
     AcknowledgementSubjectKind,
     acknowledgement_request_id,
 )
-from ledger.application import Ledger, VersionMismatchError
-from ledger.commitment import Commitment, CommitmentState
-from ledger.common import InvalidInputError, InvalidTransitionError, NotPermittedError, SourceKind
-from ledger.meeting import ActionItem, Meeting, MeetingNotFoundError
-from ledger.project import NotAMemberError
+from ledger.domain.commitment import Commitment, CommitmentState
+from ledger.domain.errors import InvalidInputError, InvalidTransitionError, NotPermittedError
+from ledger.domain.meeting import ActionItem, Meeting, MeetingNotFoundError
+from ledger.domain.project import NotAMemberError
+from ledger.domain.values import SourceKind
+from ledger.service.application import Ledger, VersionMismatchError
 
 PM = "pm@acme.test"
 DEV = "dev@acme.test"

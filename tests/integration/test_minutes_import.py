@@ -10,13 +10,14 @@ from uuid import UUID
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.commands.minutes import minutes_document_id
-from ledger.common import NotPermittedError, SourceKind
-from ledger.documents import DocumentStore
-from ledger.importing.minutes import MinutesParseError, import_minutes
-from ledger.interaction import InteractionChannel
-from ledger.project import NotAMemberError
+from ledger.domain.errors import NotPermittedError
+from ledger.domain.interaction import InteractionChannel
+from ledger.domain.project import NotAMemberError
+from ledger.domain.values import SourceKind
+from ledger.interchange.importing.minutes import MinutesParseError, import_minutes
+from ledger.service.application import Ledger
+from ledger.service.commands.minutes import minutes_document_id
+from ledger.storage.documents import DocumentStore
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "minutes"
 MINUTES = (DATA / "weekly-review.md").read_bytes()

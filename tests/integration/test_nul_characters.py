@@ -13,11 +13,12 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.common import Act, InvalidInputError
-from ledger.documents import DocumentStore
-from ledger.importing.minutes import import_minutes
-from ledger.interaction import Interaction
+from ledger.domain.envelope import Act
+from ledger.domain.errors import InvalidInputError
+from ledger.domain.interaction import Interaction
+from ledger.interchange.importing.minutes import import_minutes
+from ledger.service.application import Ledger
+from ledger.storage.documents import DocumentStore
 
 PM = "pm@team.test"
 DEV = "dev@team.test"

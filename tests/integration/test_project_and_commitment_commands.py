@@ -7,10 +7,11 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from ledger.application import Ledger, VersionMismatchError
-from ledger.commitment import CommitmentNotFoundError, CommitmentState
-from ledger.common import Act, ConflictError, InvalidInputError, NotPermittedError
-from ledger.project import NotAMemberError, ProjectNotFoundError
+from ledger.domain.commitment import CommitmentNotFoundError, CommitmentState
+from ledger.domain.envelope import Act
+from ledger.domain.errors import ConflictError, InvalidInputError, NotPermittedError
+from ledger.domain.project import NotAMemberError, ProjectNotFoundError
+from ledger.service.application import Ledger, VersionMismatchError
 
 PM = "pm@acme.test"
 DEV = "dev@acme.test"

@@ -8,11 +8,12 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from ledger.application import Ledger, VersionMismatchError
-from ledger.common import ConflictError, InvalidInputError, InvalidTransitionError, Party
-from ledger.issue import IssueKind, IssueNotFoundError, IssueState, Severity
-from ledger.project import NotAMemberError
-from ledger.risk import Risk, RiskLevel, RiskNotFoundError, RiskResponseStrategy, RiskState
+from ledger.domain.errors import ConflictError, InvalidInputError, InvalidTransitionError
+from ledger.domain.issue import IssueKind, IssueNotFoundError, IssueState, Severity
+from ledger.domain.project import NotAMemberError
+from ledger.domain.risk import Risk, RiskLevel, RiskNotFoundError, RiskResponseStrategy, RiskState
+from ledger.domain.roles import Party
+from ledger.service.application import Ledger, VersionMismatchError
 
 PM = "pm@acme.test"
 DEV = "dev@acme.test"

@@ -1,4 +1,4 @@
-from ledger.application import Ledger
+from ledger.service.application import Ledger
 
 
 def test_open_project_and_read_it_back(ledger: Ledger) -> None:

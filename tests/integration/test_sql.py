@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.demo import record_demo
-from ledger.sql import SqlDatabase
+from ledger.interchange.demo import record_demo
+from ledger.service.application import Ledger
+from ledger.storage.sql import SqlDatabase
 
 
 def test_one_dialect_runs_on_both_backends(database_url: str) -> None:
@@ -52,7 +52,7 @@ def test_a_failed_transaction_leaves_nothing(database_url: str) -> None:
 
 
 def test_notifications_at_reads_the_events_by_position(ledger: Ledger) -> None:
-    from ledger.sql import notifications_at
+    from ledger.storage.sql import notifications_at
 
     record_demo(ledger)
     every = ledger.recorder.select_notifications(start=1, limit=1000)

@@ -9,11 +9,15 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from ledger.acknowledgement import AcknowledgementState, acknowledgement_request_id
-from ledger.application import Ledger, VersionMismatchError
-from ledger.common import InvalidInputError, NotPermittedError
-from ledger.project import NotAMemberError
-from ledger.status_report import StatusReport, StatusReportCorrection, StatusReportNotFoundError
+from ledger.domain.acknowledgement import AcknowledgementState, acknowledgement_request_id
+from ledger.domain.errors import InvalidInputError, NotPermittedError
+from ledger.domain.project import NotAMemberError
+from ledger.domain.status_report import (
+    StatusReport,
+    StatusReportCorrection,
+    StatusReportNotFoundError,
+)
+from ledger.service.application import Ledger, VersionMismatchError
 
 PM = "pm@acme.test"
 DEV = "dev@acme.test"

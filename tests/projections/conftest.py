@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ledger.application import Ledger
+from ledger.service.application import Ledger
 from projections.asof import LiveViews
 from projections.runner import ProjectionRunner
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from ledger.application import Ledger
-from ledger.demo import CLIENT, PM, SPONSOR, record_demo
+from ledger.interchange.demo import CLIENT, PM, SPONSOR, record_demo
+from ledger.service.application import Ledger
 from projections import queries as q
 from projections.asof import LiveViews, replay
 from projections.runner import ProjectionRunner

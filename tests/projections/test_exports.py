@@ -6,9 +6,9 @@ import io
 
 import orjson
 
-from ledger.application import Ledger
-from ledger.demo import record_demo
-from ledger.exports import export, read_csv
+from ledger.interchange.demo import record_demo
+from ledger.interchange.exports import export, read_csv
+from ledger.service.application import Ledger
 from projections import exports  # noqa: F401  (registers the views)
 
 

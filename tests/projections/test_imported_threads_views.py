@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from ledger.application import Ledger
-from ledger.documents import DocumentStore
-from ledger.importing import Messages, import_emails
-from ledger.interaction import interaction_id_for_source
+from ledger.domain.interaction import interaction_id_for_source
+from ledger.interchange.importing import Messages, import_emails
+from ledger.service.application import Ledger
+from ledger.storage.documents import DocumentStore
 from projections import queries as q
 from projections.asof import LiveViews, replay
 from projections.runner import ProjectionRunner

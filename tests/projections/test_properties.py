@@ -13,8 +13,8 @@ from uuid import UUID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.application import Ledger
-from ledger.common import DomainError
+from ledger.domain.errors import DomainError
+from ledger.service.application import Ledger
 from projections.asof import LiveViews, replay
 from projections.runner import ProjectionRunner
 from tests.pgserver import PostgresServer

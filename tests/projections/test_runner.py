@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.commitment import Commitment
-from ledger.demo import PM, SPONSOR
+from ledger.domain.commitment import Commitment
+from ledger.interchange.demo import PM, SPONSOR
+from ledger.service.application import Ledger
 from projections.asof import LiveViews
 from projections.audit import AuditProjection
 from projections.framework import View

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ledger.application import Ledger
-from ledger.demo import SPONSOR
+from ledger.interchange.demo import SPONSOR
+from ledger.service.application import Ledger
 from projections import queries as q
 from projections.asof import LiveViews
 from projections.runner import ProjectionRunner

@@ -8,22 +8,17 @@ from uuid import uuid4
 
 import pytest
 
-from ledger.acknowledgement import (
+from ledger.domain.acknowledgement import (
     AcknowledgementRequest,
     AcknowledgementState,
     AcknowledgementSubjectKind,
     acknowledgement_request_id,
     request_acknowledgements,
 )
-from ledger.common import (
-    Act,
-    InvalidInputError,
-    InvalidTransitionError,
-    NotPermittedError,
-    Party,
-    Role,
-)
-from ledger.project import Member
+from ledger.domain.envelope import Act
+from ledger.domain.errors import InvalidInputError, InvalidTransitionError, NotPermittedError
+from ledger.domain.project import Member
+from ledger.domain.roles import Party, Role
 
 PM = "pm@acme.test"
 DEV = "dev@acme.test"

@@ -10,19 +10,12 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from ledger.change_request import ChangeRequest, ChangeRequestState, ProposedRevision
-from ledger.common import (
-    Act,
-    InvalidInputError,
-    InvalidTransitionError,
-    Money,
-    NotPermittedError,
-    Party,
-    Role,
-    Source,
-    SourceKind,
-)
-from ledger.expectation import ExpectationValue
+from ledger.domain.change_request import ChangeRequest, ChangeRequestState, ProposedRevision
+from ledger.domain.envelope import Act
+from ledger.domain.errors import InvalidInputError, InvalidTransitionError, NotPermittedError
+from ledger.domain.expectation import ExpectationValue
+from ledger.domain.roles import Party, Role
+from ledger.domain.values import Money, Source, SourceKind
 
 PM = "pm@acme.test"
 DEV = "dev@acme.test"

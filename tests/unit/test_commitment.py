@@ -8,15 +8,10 @@ from uuid import uuid4
 
 import pytest
 
-from ledger.commitment import Commitment, CommitmentState
-from ledger.common import (
-    Act,
-    InvalidInputError,
-    InvalidTransitionError,
-    NotPermittedError,
-    Source,
-    SourceKind,
-)
+from ledger.domain.commitment import Commitment, CommitmentState
+from ledger.domain.envelope import Act
+from ledger.domain.errors import InvalidInputError, InvalidTransitionError, NotPermittedError
+from ledger.domain.values import Source, SourceKind
 
 PM = "pm@acme.test"
 CLIENT = "sponsor@client.test"

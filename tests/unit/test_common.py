@@ -7,17 +7,11 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from ledger.common import (
-    MAX_CLOCK_SKEW,
-    Act,
-    Attachment,
-    InvalidInputError,
-    Money,
-    derive_id,
-    normalise_email,
-    refuse_nul,
-    require_text,
-)
+from ledger.domain.envelope import MAX_CLOCK_SKEW, Act
+from ledger.domain.errors import InvalidInputError
+from ledger.domain.ids import derive_id
+from ledger.domain.validation import normalise_email, refuse_nul, require_text
+from ledger.domain.values import Attachment, Money
 
 
 def test_act_normalises_addresses_and_drops_self_attribution() -> None:

@@ -8,8 +8,10 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from ledger.common import Act, InvalidInputError, InvalidTransitionError, Source, SourceKind
-from ledger.decision import Decision, DecisionState
+from ledger.domain.decision import Decision, DecisionState
+from ledger.domain.envelope import Act
+from ledger.domain.errors import InvalidInputError, InvalidTransitionError
+from ledger.domain.values import Source, SourceKind
 
 PM = "pm@acme.test"
 CLIENT = "sponsor@client.test"

@@ -1,10 +1,10 @@
 from pathlib import Path
 
-from ledger import catalogue
+from ledger.domain import catalogue
 
 
 def test_docs_events_md_is_generated_from_the_code() -> None:
-    """If this fails, run: .venv/bin/python -m ledger.catalogue > docs/events.md"""
+    """If this fails, run: .venv/bin/python -m ledger.domain.catalogue > docs/events.md"""
     written = (Path(__file__).parents[2] / "docs" / "events.md").read_text()
     assert written == catalogue.events_markdown()
 

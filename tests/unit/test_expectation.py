@@ -9,16 +9,9 @@ from uuid import uuid4
 
 import pytest
 
-from ledger.common import (
-    Act,
-    InvalidInputError,
-    InvalidTransitionError,
-    NotPermittedError,
-    Party,
-    Source,
-    SourceKind,
-)
-from ledger.expectation import (
+from ledger.domain.envelope import Act
+from ledger.domain.errors import InvalidInputError, InvalidTransitionError, NotPermittedError
+from ledger.domain.expectation import (
     DeliveryState,
     Expectation,
     ExpectationKind,
@@ -26,6 +19,8 @@ from ledger.expectation import (
     ExpectationValue,
     RevisionCause,
 )
+from ledger.domain.roles import Party
+from ledger.domain.values import Source, SourceKind
 
 PM = "pm@acme.test"
 DEV = "dev@acme.test"

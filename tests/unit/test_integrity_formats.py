@@ -21,6 +21,7 @@ from ledger.integrity.checkpoints import (
     parse_checkpoint,
     parse_checkpoint_text,
 )
+from ledger.integrity.merkle import leaf_hash
 from ledger.integrity.records import (
     MalformedRecordError,
     StoredRecord,
@@ -40,8 +41,7 @@ from ledger.integrity.signing import (
     open_note,
     sign_note,
 )
-from ledger.merkle import leaf_hash
-from ledger.storage import parse_database_url
+from ledger.storage.settings import parse_database_url
 
 RECORD = StoredRecord(
     position=258,

@@ -8,20 +8,16 @@ from uuid import uuid4
 
 import pytest
 
-from ledger.common import (
-    Act,
-    Attachment,
-    InvalidInputError,
-    InvalidTransitionError,
-    NotPermittedError,
-)
-from ledger.interaction import (
+from ledger.domain.envelope import Act
+from ledger.domain.errors import InvalidInputError, InvalidTransitionError, NotPermittedError
+from ledger.domain.interaction import (
     Interaction,
     InteractionChannel,
     InteractionCorrection,
     interaction_id_for_source,
     normalise_source_ref,
 )
+from ledger.domain.values import Attachment
 
 PM = "pm@acme.test"
 DEV = "dev@acme.test"

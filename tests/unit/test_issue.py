@@ -9,23 +9,17 @@ from uuid import uuid4
 
 import pytest
 
-from ledger.common import (
-    Act,
-    InvalidInputError,
-    InvalidTransitionError,
-    Money,
-    NotPermittedError,
-    Party,
-    Source,
-    SourceKind,
-)
-from ledger.issue import (
+from ledger.domain.envelope import Act
+from ledger.domain.errors import InvalidInputError, InvalidTransitionError, NotPermittedError
+from ledger.domain.issue import (
     Issue,
     IssueKind,
     IssueState,
     Severity,
     SolutionOption,
 )
+from ledger.domain.roles import Party
+from ledger.domain.values import Money, Source, SourceKind
 
 PM = "pm@acme.test"
 DEV = "dev@acme.test"

@@ -7,8 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from ledger.importing.mail import UnparseableEmailError, html_to_text, parse_email
-from ledger.importing.sources import EmlFiles, Mbox, Messages, SourceError, envelope_date
+from ledger.interchange.importing.mail import UnparseableEmailError, html_to_text, parse_email
+from ledger.interchange.importing.sources import (
+    EmlFiles,
+    Mbox,
+    Messages,
+    SourceError,
+    envelope_date,
+)
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 

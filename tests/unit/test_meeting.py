@@ -9,20 +9,14 @@ from uuid import uuid4
 
 import pytest
 
-from ledger.acknowledgement import AcknowledgementSubjectKind, acknowledgement_request_id
-from ledger.commitment import Commitment, CommitmentState
-from ledger.common import (
-    Act,
-    InvalidInputError,
-    InvalidTransitionError,
-    NotPermittedError,
-    Party,
-    Role,
-    Source,
-    SourceKind,
-)
-from ledger.meeting import ActionItem, Meeting, NewActionItem, action_item_commitment_id
-from ledger.project import Member, NotAMemberError
+from ledger.domain.acknowledgement import AcknowledgementSubjectKind, acknowledgement_request_id
+from ledger.domain.commitment import Commitment, CommitmentState
+from ledger.domain.envelope import Act
+from ledger.domain.errors import InvalidInputError, InvalidTransitionError, NotPermittedError
+from ledger.domain.meeting import ActionItem, Meeting, NewActionItem, action_item_commitment_id
+from ledger.domain.project import Member, NotAMemberError
+from ledger.domain.roles import Party, Role
+from ledger.domain.values import Source, SourceKind
 
 PM = "pm@acme.test"
 DEV = "dev@acme.test"

@@ -1,4 +1,4 @@
-"""Tests for ledger.merkle: RFC 9162 §2.1 Merkle trees, proofs and their verification.
+"""Tests for ledger.integrity.merkle: RFC 9162 §2.1 Merkle trees, proofs and their verification.
 
 Four layers:
 
@@ -28,8 +28,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger import merkle
-from ledger.merkle import (
+from ledger.integrity import merkle
+from ledger.integrity.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
     MAX_TREE_SIZE,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ledger.importing.minutes import (
+from ledger.interchange.importing.minutes import (
     DraftActionItem,
     DraftDecision,
     MinutesError,

@@ -6,16 +6,15 @@ from uuid import uuid4
 
 import pytest
 
-from ledger.common import (
-    Act,
+from ledger.domain.envelope import Act
+from ledger.domain.errors import (
     InvalidInputError,
     InvalidTransitionError,
     NotPermittedError,
-    Party,
     ProjectClosedError,
-    Role,
 )
-from ledger.project import Cadence, Channel, MemberNotFoundError, NotAMemberError, Project
+from ledger.domain.project import Cadence, Channel, MemberNotFoundError, NotAMemberError, Project
+from ledger.domain.roles import Party, Role
 
 PM = "pm@acme.test"
 SPONSOR = "sponsor@client.test"

@@ -8,9 +8,11 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from ledger.common import Act, InvalidInputError, InvalidTransitionError, Party
-from ledger.issue import Issue, IssueKind
-from ledger.risk import Level, Risk, RiskLevel, RiskResponseStrategy, RiskState
+from ledger.domain.envelope import Act
+from ledger.domain.errors import InvalidInputError, InvalidTransitionError
+from ledger.domain.issue import Issue, IssueKind
+from ledger.domain.risk import Level, Risk, RiskLevel, RiskResponseStrategy, RiskState
+from ledger.domain.roles import Party
 
 PM = "pm@acme.test"
 DEV = "dev@acme.test"

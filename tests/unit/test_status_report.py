@@ -8,16 +8,12 @@ from uuid import uuid4
 
 import pytest
 
-from ledger.acknowledgement import AcknowledgementSubjectKind, acknowledgement_request_id
-from ledger.common import (
-    Act,
-    InvalidInputError,
-    NotPermittedError,
-    Party,
-    Role,
-)
-from ledger.project import Member, NotAMemberError
-from ledger.status_report import StatusReport, StatusReportCorrection
+from ledger.domain.acknowledgement import AcknowledgementSubjectKind, acknowledgement_request_id
+from ledger.domain.envelope import Act
+from ledger.domain.errors import InvalidInputError, NotPermittedError
+from ledger.domain.project import Member, NotAMemberError
+from ledger.domain.roles import Party, Role
+from ledger.domain.status_report import StatusReport, StatusReportCorrection
 
 PM = "pm@acme.test"
 DEV = "dev@acme.test"

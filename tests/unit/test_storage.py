@@ -4,7 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from ledger.storage import DEFAULT_DATABASE_URL, StorageURLError, parse_database_url
+from ledger.storage.settings import (
+    DEFAULT_DATABASE_URL,
+    StorageURLError,
+    parse_database_url,
+)
 
 
 def test_default_is_a_sqlite_file_under_accord_data(

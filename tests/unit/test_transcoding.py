@@ -15,9 +15,11 @@ from eventsourcing.persistence import (
     TranscodingNotRegisteredError,
 )
 
-from ledger.commitment import Commitment
-from ledger.common import Act, Money, Party, Source, SourceKind
-from ledger.transcoding import OrjsonTranscoder, StrictMapper
+from ledger.domain.commitment import Commitment
+from ledger.domain.envelope import Act
+from ledger.domain.roles import Party
+from ledger.domain.values import Money, Source, SourceKind
+from ledger.storage.transcoding import OrjsonTranscoder, StrictMapper
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,298 @@
+"""Project: its members and their roles, key contacts, communication plan, and closing.
+
+The project's stream is the authority on who may record what in it. Every other aggregate
+carries the project's id; the application checks membership against this aggregate (kept hot
+in the aggregate cache) before any command.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from pydantic import field_validator
+
+from ledger.domain.envelope import Act, LedgerAggregate
+from ledger.domain.errors import (
+    InvalidInputError,
+    InvalidTransitionError,
+    NotFoundError,
+    NotPermittedError,
+    ProjectClosedError,
+)
+from ledger.domain.roles import Party, Role
+from ledger.domain.topics import pin_topics
+from ledger.domain.validation import require_text
+from ledger.domain.values import ImmutableModel
+
+
+class ProjectNotFoundError(NotFoundError):
+    pass
+
+
+class MemberNotFoundError(NotFoundError):
+    pass
+
+
+class NotAMemberError(NotPermittedError):
+    """The person is not a current member of the project."""
+
+
+class Member(ImmutableModel):
+    email: str
+    name: str
+    party: Party
+    role: Role
+
+
+class Channel(ImmutableModel):
+    """An agreed channel and what it is for (``email`` for formal notices, ``im`` for quick
+    questions...)."""
+
+    channel: str
+    purpose: str
+
+
+_ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$")
+
+
+class Cadence(ImmutableModel):
+    """A recurring communication the plan promises, e.g. ``weekly_report`` every ``P7D``."""
+
+    kind: str
+    every: str
+    owner: str
+    starts_on: date | None = None
+    audience: tuple[str, ...] = ()
+
+    @field_validator("every")
+    @classmethod
+    def _iso_duration(cls, v: str) -> str:
+        if not _ISO_DURATION.match(v):
+            raise ValueError("must be an ISO 8601 duration in days, weeks, months or years (P7D)")
+        return v
+
+
+class Project(LedgerAggregate):
+    if TYPE_CHECKING:
+        name: str
+        client_org: str
+        team_org: str
+        description: str
+        members: dict[str, Member]
+        key_contacts: dict[str, str]
+        channels: tuple[Channel, ...]
+        cadences: tuple[Cadence, ...]
+        closed: bool
+
+    class Opened(LedgerAggregate.Created):
+        """A project between a client organisation and the team starts. By: the team member who
+        opens it, who joins as its team manager in the same save."""
+
+        name: str
+        client_org: str
+        team_org: str
+        description: str
+
+        def apply(self, aggregate: Project) -> None:
+            super().apply(aggregate)
+            aggregate.name = self.name
+            aggregate.client_org = self.client_org
+            aggregate.team_org = self.team_org
+            aggregate.description = self.description
+            aggregate.members = {}
+            aggregate.key_contacts = {}
+            aggregate.channels = ()
+            aggregate.cadences = ()
+            aggregate.closed = False
+
+    class MemberAdded(LedgerAggregate.Event):
+        """A person joins the project on one side with a role. By: a team manager."""
+
+        member: Member
+
+        def apply(self, aggregate: Project) -> None:
+            aggregate.members = {**aggregate.members, self.member.email: self.member}
+
+    class MemberRoleChanged(LedgerAggregate.Event):
+        """A member's role changes (within their side). By: a team manager."""
+
+        email: str
+        role: Role
+
+        def apply(self, aggregate: Project) -> None:
+            member = aggregate.members[self.email].model_copy(update={"role": self.role})
+            aggregate.members = {**aggregate.members, self.email: member}
+
+    class MemberRemoved(LedgerAggregate.Event):
+        """A person leaves the project; their past events stay theirs. By: a team manager
+        (not about themselves)."""
+
+        email: str
+        reason: str
+
+        def apply(self, aggregate: Project) -> None:
+            aggregate.members = {k: v for k, v in aggregate.members.items() if k != self.email}
+            aggregate.key_contacts = {
+                area: who for area, who in aggregate.key_contacts.items() if who != self.email
+            }
+
+    class KeyContactDesignated(LedgerAggregate.Event):
+        """A member becomes the contact for an area (approvals, billing...). By: a team
+        manager."""
+
+        email: str
+        area: str
+
+        def apply(self, aggregate: Project) -> None:
+            aggregate.key_contacts = {**aggregate.key_contacts, self.area: self.email}
+
+    class CommunicationPlanSet(LedgerAggregate.Event):
+        """The agreed channels and cadences (weekly report every P7D...), replacing the previous
+        plan. Cadence adherence is measured against it. By: a team manager."""
+
+        channels: tuple[Channel, ...]
+        cadences: tuple[Cadence, ...]
+
+        def apply(self, aggregate: Project) -> None:
+            aggregate.channels = self.channels
+            aggregate.cadences = self.cadences
+
+    class Closed(LedgerAggregate.Event):
+        """The project ends with a summary and lessons learned; nothing more can be recorded.
+        By: a team manager."""
+
+        summary: str
+        lessons_learned: str
+
+        def apply(self, aggregate: Project) -> None:
+            aggregate.closed = True
+
+    # ------------------------------------------------------------------------- commands
+
+    @classmethod
+    def open(
+        cls,
+        act: Act,
+        *,
+        id: UUID,
+        name: str,
+        client_org: str,
+        team_org: str,
+        description: str = "",
+    ) -> Project:
+        return cls._open(
+            cls.Opened,
+            id=id,
+            project_id=id,
+            act=act,
+            name=require_text(name, "name", max_length=200),
+            client_org=require_text(client_org, "client_org", max_length=200),
+            team_org=require_text(team_org, "team_org", max_length=200),
+            description=require_text(description, "description", empty=True),
+        )
+
+    def add_member(self, act: Act, *, email: str, name: str, party: Party, role: Role) -> None:
+        self._require_open()
+        if email in self.members:
+            raise InvalidTransitionError(f"{email} is already a member of this project")
+        _check_role_fits_party(role, party)
+        member = Member(
+            email=email, name=require_text(name, "name", max_length=200), party=party, role=role
+        )
+        self._record(self.MemberAdded, act, member=member)
+
+    def change_member_role(self, act: Act, *, email: str, role: Role) -> None:
+        self._require_open()
+        member = self.member(email)
+        if member.role is role:
+            raise InvalidTransitionError(f"{email} already has the role {role}")
+        _check_role_fits_party(role, member.party)
+        self._record(self.MemberRoleChanged, act, email=email, role=role)
+
+    def remove_member(self, act: Act, *, email: str, reason: str = "") -> None:
+        self._require_open()
+        self.member(email)
+        if email == act.actor:
+            raise NotPermittedError("members cannot remove themselves; ask a team manager")
+        self._record(
+            self.MemberRemoved, act, email=email, reason=require_text(reason, "reason", empty=True)
+        )
+
+    def designate_key_contact(self, act: Act, *, email: str, area: str) -> None:
+        self._require_open()
+        self.member(email)
+        self._record(
+            self.KeyContactDesignated,
+            act,
+            email=email,
+            area=require_text(area, "area", max_length=200),
+        )
+
+    def set_communication_plan(
+        self, act: Act, *, channels: tuple[Channel, ...], cadences: tuple[Cadence, ...]
+    ) -> None:
+        self._require_open()
+        for i, cadence in enumerate(cadences):
+            if cadence.owner not in self.members:
+                raise InvalidInputError(
+                    f"cadences[{i}].owner", f"{cadence.owner} is not a member of this project"
+                )
+        kinds = [c.kind for c in cadences]
+        if len(set(kinds)) != len(kinds):
+            raise InvalidInputError("cadences", "each cadence kind may appear only once")
+        self._record(self.CommunicationPlanSet, act, channels=channels, cadences=cadences)
+
+    def close(self, act: Act, *, summary: str, lessons_learned: str = "") -> None:
+        self._require_open()
+        self._record(
+            self.Closed,
+            act,
+            summary=require_text(summary, "summary"),
+            lessons_learned=require_text(lessons_learned, "lessons_learned", empty=True),
+        )
+
+    # -------------------------------------------------------------------------- queries
+
+    def member(self, email: str) -> Member:
+        try:
+            return self.members[email]
+        except KeyError:
+            raise MemberNotFoundError(f"{email} is not a member of project {self.id}") from None
+
+    def require_member(self, email: str, field: str = "actor") -> Member:
+        """The current member ``email``, or :class:`NotAMemberError` naming ``field``."""
+        member = self.members.get(email)
+        if member is None:
+            raise NotAMemberError(f"{field}: {email} is not a member of this project")
+        return member
+
+    def require_recorder(self, act: Act) -> Member:
+        """Check that ``act`` may record in this project: the project is open, the actor is a
+        member who may record (auditors only read), and any attributed person is a member."""
+        self._require_open()
+        member = self.require_member(act.actor)
+        if not member.role.may_record:
+            raise NotPermittedError(f"{act.actor} is an auditor of this project and only reads")
+        if act.attributed_to is not None:
+            self.require_member(act.attributed_to, "attributed_to")
+        return member
+
+    def party_of(self, email: str) -> Party:
+        return self.member(email).party
+
+    def _require_open(self) -> None:
+        if self.closed:
+            raise ProjectClosedError(f"project {self.name!r} is closed")
+
+
+def _check_role_fits_party(role: Role, party: Party) -> None:
+    if role.party is not None and role.party is not party:
+        raise InvalidInputError(
+            "role", f"the role {role} belongs to the {role.party} side, not {party}"
+        )
+
+
+pin_topics(Project)

@@ -1,0 +1,224 @@
+"""The base of the service layer: storage, serialisation, and the steps every command shares.
+
+Commands live in ``ledger/commands/`` (one module per area) as mixins of
+:class:`LedgerService`; :class:`ledger.service.application.Ledger` combines them into the one
+``Application`` subclass the rest of the system talks to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
+from datetime import datetime
+from typing import Any, ClassVar, NamedTuple, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Mapper, Recording, Transcoder
+
+from ledger.domain.envelope import Act, LedgerAggregate
+from ledger.domain.errors import ConflictError
+from ledger.domain.ids import derive_id
+from ledger.domain.project import NotAMemberError, Project, ProjectNotFoundError
+from ledger.storage.settings import Storage, parse_database_url
+from ledger.storage.transcoding import OrjsonTranscoder, StrictMapper
+
+A = TypeVar("A", bound=LedgerAggregate)
+
+#: A project the current request has just read (see :meth:`LedgerService.remember_project`).
+_CHECKED_PROJECT: ContextVar[Project | None] = ContextVar("accord_checked_project", default=None)
+
+
+class VersionMismatchError(ConflictError):
+    """The caller's expected version (``If-Match``) is not the item's current version."""
+
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(f"expected version {expected}, but the item is at version {actual}")
+        self.expected = expected
+        self.actual = actual
+
+
+class Recorded(NamedTuple):
+    """What every command returns: the item's id, its version after the command (the ``ETag``),
+    and the notification position of the last event stored (0 when the command was a retry
+    that stored nothing) — wait for the projections to reach it to read your own write."""
+
+    id: UUID
+    version: int
+    position: int
+
+
+class LedgerService(Application[UUID]):
+    name = "accord"
+    env: ClassVar[dict[str, str]] = {
+        # Long-lived aggregates (a project, a busy commitment) stay in memory; fast-forward
+        # keeps cached copies current when another process writes.
+        "AGGREGATE_CACHE_MAXSIZE": "10000",
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+    }
+
+    def __init__(self, database_url: str | None = None, env: Mapping[str, str] | None = None):
+        self.storage: Storage = parse_database_url(database_url)
+        super().__init__(env={**self.storage.env, **(env or {})})
+
+    # ------------------------------------------------------------------- infrastructure
+
+    def construct_transcoder(self) -> Transcoder:
+        return OrjsonTranscoder()
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=StrictMapper
+        )
+
+    # ----------------------------------------------------------------- shared steps
+
+    @staticmethod
+    def new_id(kind: str, project_id: UUID | None, idempotency_key: str | None) -> UUID:
+        """A fresh id, or — given an idempotency key — the same id for the same key, so a
+        retried command finds its first result instead of recording twice."""
+        if idempotency_key is None:
+            return uuid4()
+        return derive_id(kind, project_id or "", idempotency_key)
+
+    def get_project(self, project_id: UUID, *, for_update: bool = False) -> Project:
+        """The project, current (the cache fast-forwards). Only ``for_update`` callers get their
+        own copy; the others share the cached instance and must not change it (no copy keeps
+        the membership check of every command cheap). After :meth:`remember_project` in the
+        same context, that project is answered again without asking the database."""
+        checked = _CHECKED_PROJECT.get()
+        if checked is not None and checked.id == project_id and not for_update:
+            return checked
+        try:
+            project: object = self.repository.get(project_id, deepcopy_from_cache=for_update)
+        except AggregateNotFoundError:
+            raise ProjectNotFoundError(f"project {project_id} not found") from None
+        if not isinstance(project, Project):
+            raise ProjectNotFoundError(f"project {project_id} not found")
+        return project
+
+    @staticmethod
+    def remember_project(project: Project) -> None:
+        """Let the rest of the current context (one HTTP request: its dependencies, then its
+        endpoint in a worker thread, which runs in a copy of the context) take ``project`` as
+        current instead of fast-forwarding it again: one query fewer per command. Saving the
+        project forgets it. The snapshot is as current as a check made a moment before the
+        command, which the command could never rule out anyway (the project is not saved by
+        commands on its items, so a change to it between the check and the save was always
+        possible)."""
+        _CHECKED_PROJECT.set(project)
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        checked = _CHECKED_PROJECT.get()
+        if checked is not None and any(isinstance(o, Project) and o.id == checked.id for o in objs):
+            _CHECKED_PROJECT.set(None)
+        return super().save(*objs, **kwargs)
+
+    def get_item(self, cls: type[A], project_id: UUID, item_id: UUID, error: type[Exception]) -> A:
+        """The ``cls`` aggregate ``item_id`` of project ``project_id``, or ``error``.
+        An item of another project is "not found", never disclosed."""
+        try:
+            item: object = self.repository.get(item_id)
+        except AggregateNotFoundError:
+            raise error(f"{cls.__name__.lower()} {item_id} not found") from None
+        if not isinstance(item, cls) or item.project_id != project_id:
+            raise error(f"{cls.__name__.lower()} {item_id} not found")
+        return item
+
+    def act_in(
+        self,
+        project_id: UUID,
+        actor: str,
+        *,
+        occurred_at: datetime | None = None,
+        attributed_to: str | None = None,
+    ) -> tuple[Project, Act]:
+        """Check that ``actor`` may record in the project and build the act's envelope."""
+        act = Act(actor, occurred_at=occurred_at, attributed_to=attributed_to)
+        project = self.get_project(project_id)
+        project.require_recorder(act)
+        return project, act
+
+    def step_in(
+        self,
+        cls: type[A],
+        error: type[Exception],
+        project_id: UUID,
+        item_id: UUID,
+        actor: str,
+        *,
+        occurred_at: datetime | None = None,
+        attributed_to: str | None = None,
+        expected_version: int | None = None,
+    ) -> tuple[Project, Act, A]:
+        """What every lifecycle step starts with: the actor may record in the project, and the
+        item (of this project, at ``expected_version`` if given) is loaded for update."""
+        project, act = self.act_in(
+            project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
+        )
+        item = self.load_for_update(cls, project_id, item_id, error, expected_version)
+        return project, act, item
+
+    @staticmethod
+    def require_members(project: Project, **people: str) -> None:
+        """Each named person (keyword = the input field) is a current member."""
+        for field, email in people.items():
+            if email not in project.members:
+                raise NotAMemberError(f"{field}: {email} is not a member of this project")
+
+    def load_for_update(
+        self,
+        cls: type[A],
+        project_id: UUID,
+        item_id: UUID,
+        error: type[Exception],
+        expected_version: int | None,
+    ) -> A:
+        item = self.get_item(cls, project_id, item_id, error)
+        self.check_version(item, expected_version)
+        return item
+
+    def save_changes(self, *aggregates: LedgerAggregate) -> Recorded:
+        """Save atomically; a concurrent write to any of them is a :class:`ConflictError`.
+        The result names the first aggregate, the one the command was about."""
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            # The cache holds copies (deep-copied on get), so it is unharmed; fast-forward
+            # brings it up to the other writer's events on the next get.
+            raise ConflictError(
+                "someone else changed this item at the same time; reload it and try again"
+            ) from None
+        return _recorded(aggregates[0], recordings)
+
+    def create_once(self, new_id: UUID, build: Callable[[], Sequence[LedgerAggregate]]) -> Recorded:
+        """Create the aggregates ``build()`` returns (the first one's id is ``new_id``) unless
+        ``new_id`` already exists — then the command was a retry and nothing is stored.
+
+        Only ids derived from a natural key (uuid5) can exist already, so only they are looked
+        up first: a retry then answers with the first result even if the project changed
+        since. A fresh random id skips the lookup."""
+        if new_id.version == 5 and (existing := self._version_of(new_id)) is not None:
+            return Recorded(new_id, existing, 0)
+        aggregates = build()
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            if (existing := self._version_of(new_id)) is not None:
+                return Recorded(new_id, existing, 0)  # a concurrent retry won the race
+            raise ConflictError("a related item changed at the same time; try again") from None
+        return _recorded(aggregates[0], recordings)
+
+    def _version_of(self, aggregate_id: UUID) -> int | None:
+        events = self.recorder.select_events(aggregate_id, desc=True, limit=1)
+        return events[0].originator_version if events else None
+
+    @staticmethod
+    def check_version(item: LedgerAggregate, expected_version: int | None) -> None:
+        if expected_version is not None and expected_version != item.version:
+            raise VersionMismatchError(expected_version, item.version)
+
+
+def _recorded(aggregate: LedgerAggregate, recordings: Sequence[Recording[UUID]]) -> Recorded:
+    position = max((r.notification.id or 0 for r in recordings), default=0)
+    return Recorded(aggregate.id, aggregate.version, position)

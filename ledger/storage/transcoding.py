@@ -1,0 +1,176 @@
+"""Exact, strict serialisation of events: an orjson transcoder and a mapper that checks fields.
+
+A plain ``orjson.dumps`` would silently turn ``datetime``, ``Decimal`` and ``UUID`` into strings and
+give back strings. :class:`OrjsonTranscoder` walks every object through the registered
+transcodings first (tagging them ``{"_type_": name, "_data_": ...}`` exactly like eventsourcing's
+``JSONTranscoder``, so the stored bytes stay readable by it), then lets orjson do the byte work.
+
+Rules of the stored form (documented in docs/events.md):
+
+* ``UUID`` → ``uuid_hex``, ``Decimal`` → ``decimal_str``, ``datetime`` → ``datetime_iso``
+  (offset kept, microseconds kept), ``date`` → ``date_iso``;
+* every :class:`~ledger.domain.values.ImmutableModel` → its class name with its fields;
+* every ``StrEnum`` of the domain → its class name with its value;
+* arrays always decode as tuples: event payloads never hold mutable lists.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from enum import StrEnum
+from functools import cache
+from typing import Any, cast
+from uuid import UUID
+
+import orjson
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    DecimalAsStr,
+    JSONTranscoder,
+    Mapper,
+    MapperDeserialisationError,
+    StoredEvent,
+    Transcoding,
+    TranscodingNotRegisteredError,
+    UUIDAsHex,
+)
+
+from ledger.domain.values import ImmutableModel
+
+_NATIVE = frozenset((str, int, float, bool, type(None)))
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class ModelTranscoding(Transcoding):
+    """Stores a frozen payload model by class name; decoding validates it again (strict)."""
+
+    def __init__(self, model: type[ImmutableModel]) -> None:
+        self.type = model
+        self.model = model
+        self.name = model.__name__
+
+    def encode(self, obj: ImmutableModel) -> dict[str, Any]:
+        # Fields left at their default are not stored: adding an optional field later leaves
+        # old stored bytes valid. Nested models become dicts and are rebuilt by validation.
+        return obj.model_dump(exclude_defaults=True)
+
+    def decode(self, data: dict[str, Any]) -> ImmutableModel:
+        return self.model.model_validate(data)
+
+
+class EnumTranscoding(Transcoding):
+    def __init__(self, enum: type[StrEnum]) -> None:
+        self.type = enum
+        self.name = enum.__name__
+
+    def encode(self, obj: StrEnum) -> str:
+        return obj.value
+
+    def decode(self, data: str) -> StrEnum:
+        return cast(StrEnum, self.type(data))
+
+
+class OrjsonTranscoder(JSONTranscoder):
+    """A :class:`JSONTranscoder` that keeps its tagged format but encodes with orjson."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from ledger.domain import catalogue  # every domain module, so every payload type is known
+
+        for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
+            self.register(transcoding)
+        for enum in catalogue.ENUMS:
+            self.register(EnumTranscoding(enum))
+        for model in ImmutableModel.registry.values():
+            self.register(ModelTranscoding(model))
+
+    def register(self, transcoding: Transcoding) -> None:
+        """Register ``transcoding``; two types may not share a stored name."""
+        known = self.names.get(transcoding.name)
+        if known is not None and known.type is not transcoding.type:
+            raise TypeError(
+                f"{transcoding.type.__qualname__} and {known.type.__qualname__} would both be "
+                f"stored as {transcoding.name!r}: rename one"
+            )
+        super().register(transcoding)
+
+    def encode(self, obj: Any) -> bytes:
+        return orjson.dumps(self._to_json(obj))
+
+    def decode(self, data: bytes) -> Any:
+        return self._from_json(orjson.loads(data))
+
+    def _to_json(self, o: Any) -> Any:
+        # Hot path of every save: natives are handled inline, without a call per value.
+        kind = type(o)
+        if kind in _NATIVE:
+            return o
+        if kind is dict:
+            return {k: v if type(v) in _NATIVE else self._to_json(v) for k, v in o.items()}
+        if kind is list or kind is tuple:
+            return [v if type(v) in _NATIVE else self._to_json(v) for v in o]
+        try:
+            transcoding = self.types[kind]
+        except KeyError:
+            raise TranscodingNotRegisteredError(
+                f"Object of type {kind.__qualname__} cannot be stored: register a transcoding"
+            ) from None
+        return {"_type_": transcoding.name, "_data_": self._to_json(transcoding.encode(o))}
+
+    def _from_json(self, o: Any) -> Any:
+        kind = type(o)
+        if kind is dict:
+            if len(o) == 2 and "_type_" in o and "_data_" in o:
+                try:
+                    transcoding = self.names[o["_type_"]]
+                except KeyError:
+                    raise TranscodingNotRegisteredError(
+                        f"Stored type {o['_type_']!r} is not known to this version"
+                    ) from None
+                return transcoding.decode(self._from_json(o["_data_"]))
+            return {k: self._from_json(v) for k, v in o.items()}
+        if kind is list:
+            return tuple(self._from_json(v) for v in o)
+        return o
+
+
+class StrictMapper(Mapper[UUID]):
+    """A mapper that refuses stored state with unknown or missing fields.
+
+    Event classes are frozen dataclasses; a stored event whose fields do not match its class
+    (a field renamed without an upcaster, a hand-edited row) is an error, not a silent guess.
+    """
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        event = super().to_domain_event(stored_event)
+        expected = _field_names(type(event))
+        if expected is not None:
+            got = frozenset(vars(event))
+            if got != expected:
+                unknown = sorted(got - expected)
+                missing = sorted(expected - got)
+                raise MapperDeserialisationError(
+                    f"Stored event {stored_event.topic} v{stored_event.originator_version} of "
+                    f"{stored_event.originator_id} does not match its class: "
+                    f"unknown fields {unknown}, missing fields {missing}"
+                )
+        return event
+
+
+@cache
+def _field_names(cls: type[Any]) -> frozenset[str] | None:
+    if not dataclasses.is_dataclass(cls):
+        return None
+    return frozenset(f.name for f in dataclasses.fields(cls))
