@@ -20,7 +20,9 @@ from ledger.domain.envelope import Act, LedgerAggregate
 from ledger.domain.errors import ConflictError
 from ledger.domain.ids import derive_id
 from ledger.domain.project import NotAMemberError, Project, ProjectNotFoundError
+from ledger.storage.availability import check_storage
 from ledger.storage.settings import Storage, parse_database_url
+from ledger.storage.sql import prepare_sqlite_file
 from ledger.storage.transcoding import OrjsonTranscoder, StrictMapper
 
 A = TypeVar("A", bound=LedgerAggregate)
@@ -59,6 +61,9 @@ class LedgerService(Application[UUID]):
 
     def __init__(self, database_url: str | None = None, env: Mapping[str, str] | None = None):
         self.storage: Storage = parse_database_url(database_url)
+        check_storage(self.storage)  # StorageUnavailableError: one line, at once
+        if self.storage.is_sqlite:
+            prepare_sqlite_file(self.storage.env["SQLITE_DBNAME"])
         super().__init__(env={**self.storage.env, **(env or {})})
 
     # ------------------------------------------------------------------- infrastructure

@@ -3,7 +3,8 @@
 ``ACCORD_DATABASE_URL`` is either ``sqlite:///path/to/file.db`` (relative paths are relative to
 the working directory; the default is ``sqlite:///accord-data/accord.db``) or
 ``postgresql://user:password@host:port/dbname[?schema=name]``. :func:`storage_env` turns it into the
-settings eventsourcing reads.
+settings eventsourcing reads. Whether the storage is there and is Accord's is checked when it is
+opened (:mod:`ledger.storage.availability`).
 """
 
 from __future__ import annotations
@@ -71,13 +72,22 @@ def _sqlite_env(url: str) -> dict[str, str]:
         )
     if path != ":memory:":
         file = Path(path)
-        file.parent.mkdir(parents=True, exist_ok=True)
+        if url == DEFAULT_DATABASE_URL:
+            # Only the default folder is made without asking: a mistyped path must not quietly
+            # start a new, empty ledger (``accord init --create`` makes any other folder).
+            file.parent.mkdir(parents=True, exist_ok=True)
         path = str(file)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": path,
         "SQLITE_LOCK_TIMEOUT": "10",
     }
+
+
+def _connect_timeout() -> int:
+    from ledger.storage.availability import connect_timeout
+
+    return connect_timeout()
 
 
 def _postgres_env(url: str) -> dict[str, str]:
@@ -102,7 +112,8 @@ def _postgres_env(url: str) -> dict[str, str]:
         "POSTGRES_PORT": str(port),
         "POSTGRES_USER": unquote(parts.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
-        "POSTGRES_CONNECT_TIMEOUT": "10",
+        # How long to wait for the server (and for a pooled connection): ACCORD_CONNECT_TIMEOUT.
+        "POSTGRES_CONNECT_TIMEOUT": str(_connect_timeout()),
         "POSTGRES_POOL_SIZE": "5",
         "POSTGRES_MAX_OVERFLOW": "10",
         # Never POSTGRES_ENABLE_DB_FUNCTIONS: with it, tracking rows are silently not written.
