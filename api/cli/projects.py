@@ -153,9 +153,7 @@ def add_member(
         raise fail("--party: an auditor may come from any side: name it", ExitCode.USAGE)
     ledger = open_ledger(database_url)
     try:
-        ledger.add_member(
-            actor, project_id, email=email, name=name or email, party=side, role=role
-        )
+        ledger.add_member(actor, project_id, email=email, name=name or email, party=side, role=role)
     finally:
         ledger.close()
     err.print(f"added {email} to {project_id} as {role} ({side})", soft_wrap=True)
