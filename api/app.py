@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api.bootstrap import Services, bootstrap
+from api.json_body import JsonContentTypeMiddleware
 from api.middleware import BodyLimitMiddleware, IdempotencyMiddleware, NulGuardMiddleware
 from api.problems import install_problem_handlers, problem_media_types
 from api.routers import ROUTERS
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         authenticate=services.tokens.authenticate,
     )
     app.add_middleware(NulGuardMiddleware)
+    app.add_middleware(JsonContentTypeMiddleware, except_paths=UPLOAD_PATHS)
     app.add_middleware(
         BodyLimitMiddleware,
         limit=settings.max_body_bytes,
