@@ -11,6 +11,7 @@ from typing import Any
 from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 
 from api.bootstrap import Services, bootstrap
 from api.json_body import JsonContentTypeMiddleware
@@ -100,7 +101,10 @@ def _log_checkpoint_error(error: Exception) -> None:
 
 
 def _routes(lifespan: Any) -> FastAPI:
-    app = FastAPI(
+    # FastAPIOffline: FastAPI with /docs and /redoc served from the assets its package ships
+    # (Swagger UI, ReDoc), under /docs-assets — no CDN, so the pages work offline.
+    app = FastAPIOffline(
+        static_url="/docs-assets",
         title="Accord",
         summary="Event-sourced communication ledger for project teams and their clients",
         description=DESCRIPTION,
