@@ -18,6 +18,8 @@ from api.problems import install_problem_handlers, problem_media_types
 from api.routers import ROUTERS
 from api.routers.imports import UPLOAD_PATHS
 from api.settings import Settings
+from api.web import UPLOAD_PATHS as WEB_UPLOAD_PATHS
+from api.web import install_web
 from ledger.service.application import Ledger
 
 DESCRIPTION = """\
@@ -72,6 +74,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     app.state.services = services
     app.state.settings = settings
     app.state.ledger = services.ledger
+    install_web(app, services)  # the pages for people at /, beside the JSON API (docs/web.md)
     # Added last = outermost: the body limit applies before an Idempotency-Key is claimed.
     app.add_middleware(
         IdempotencyMiddleware,
@@ -83,7 +86,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         BodyLimitMiddleware,
         limit=settings.max_body_bytes,
         upload_limit=settings.max_upload_bytes,
-        upload_paths=UPLOAD_PATHS,
+        upload_paths=f"{UPLOAD_PATHS}|{WEB_UPLOAD_PATHS}",
     )
     return app
 
