@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from babel import Locale, negotiate_locale
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -52,13 +52,18 @@ def choose(cookie: str | None, accept_language: str | None) -> Language:
                 quality = 0.0
         if tag and quality > 0:
             wanted.append((quality, tag.strip()))
-    preferred = [tag.replace("-", "_") for _, tag in sorted(wanted, key=lambda w: -w[0])]
-    # zh, zh-CN, zh-SG and zh-Hans all read Simplified Chinese.
-    aliases = {"zh": "zh_Hans", "zh_CN": "zh_Hans", "zh_SG": "zh_Hans", "zh_Hans_CN": "zh_Hans"}
-    found = negotiate_locale(preferred, ["en", "zh_Hans"], sep="_", aliases=aliases)
-    if found == "zh_Hans":
-        return LANGUAGES["zh-Hans"]
+    for _, tag in sorted(wanted, key=lambda w: -w[0]):
+        tag = tag.lower()
+        if tag == "zh" or tag.startswith(("zh-hans", "zh-cn", "zh-sg", "zh_hans", "zh_cn")):
+            return LANGUAGES["zh-Hans"]
+        if tag == "en" or tag.startswith("en-") or tag == "*":
+            return LANGUAGES[DEFAULT]
     return LANGUAGES[DEFAULT]
+
+
+def N_(message: str) -> str:
+    """Marks a string for the catalogue where it is defined; it is translated where shown."""
+    return message
 
 
 @cache

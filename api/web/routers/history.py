@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.web.core import Web, WebError, web_of
+from api.web.i18n import N_
 from api.web.links import KINDS, kind_of_type, open_item_url, subject_url
 from api.web.routers.projects import names
 from projections import queries as q
@@ -26,10 +27,12 @@ Text = Annotated[str | None, Query(max_length=254)]
 
 #: Evidence grades in words (weakest first), shown beside every commitment.
 GRADE_WORDS = {
-    "recorded_by_counterparty": "Only the other side recorded it; the promisor has not confirmed",
-    "recorded_or_confirmed_by_promisor": "The promisor's side recorded or confirmed it",
-    "acknowledged_in_ledger": "Both sides are on record in the ledger",
-    "acknowledged_with_hashed_source": (
+    "recorded_by_counterparty": N_(
+        "Only the other side recorded it; the promisor has not confirmed"
+    ),
+    "recorded_or_confirmed_by_promisor": N_("The promisor's side recorded or confirmed it"),
+    "acknowledged_in_ledger": N_("Both sides are on record in the ledger"),
+    "acknowledged_with_hashed_source": N_(
         "Both sides on record, and its source document is held and hashed"
     ),
 }
@@ -184,7 +187,3 @@ def promises(request: Request, project_id: UUID, person: Text = None) -> Respons
         rows=rows,
         person=person or "",
     )
-
-
-def _unused(_: Any) -> None:  # pragma: no cover
-    pass
