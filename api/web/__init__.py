@@ -20,7 +20,7 @@ from api.bootstrap import Services
 from api.web import ack_links, sessions
 from api.web.ack_links import AckLinkStore
 from api.web.core import SignInRequired, WebError, web_of
-from api.web.routers import ack, account, forms, history, integrity, projects, subjects
+from api.web.routers import account, ack, forms, history, integrity, projects, subjects
 from api.web.sessions import SessionStore
 
 STATIC = Path(__file__).parent / "static"

@@ -14,7 +14,9 @@ ROW = 22
 LABEL = 110
 
 
-def bars(title: str, rows: Sequence[tuple[str, float | None, str]], *, unit_max: float | None = None) -> Markup:
+def bars(
+    title: str, rows: Sequence[tuple[str, float | None, str]], *, unit_max: float | None = None
+) -> Markup:
     """A horizontal bar chart: one row per ``(label, value, value as text)``."""
     known = [v for _, v, _ in rows if v is not None]
     top = unit_max or (max(known) if known else 1.0) or 1.0

@@ -64,7 +64,7 @@ def day(value: date | datetime | str | None, locale: Locale, zone: tzinfo) -> st
 
 def number(value: float | int | None, locale: Locale, digits: int = 1) -> str:
     if value is None:
-        return "–"
+        return "–"  # noqa: RUF001 (an en dash: no value)
     return format_decimal(round(value, digits), locale=locale)
 
 

@@ -25,7 +25,7 @@ _OPEN_ITEM_KINDS = {
     "change_request": "change-requests",
     "acknowledgement": "acknowledgements",
     "risk": "risks",
-    **{k: "issues" for k in _ISSUE_KINDS},
+    **dict.fromkeys(_ISSUE_KINDS, "issues"),
 }
 
 

@@ -85,11 +85,19 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         due_at=now + timedelta(days=2),
     ).id
     ledger.record_interaction(
-        PM, pid, channel="email", subject=f"Subject {HOSTILE}", summary=f"Body {HOSTILE}",
-        from_address=SPONSOR, to=[PM],
+        PM,
+        pid,
+        channel="email",
+        subject=f"Subject {HOSTILE}",
+        summary=f"Body {HOSTILE}",
+        from_address=SPONSOR,
+        to=[PM],
     )
     other = ledger.open_project(
-        OUTSIDER, name="Another project", client_org="Elsewhere", team_org="Elsewhere",
+        OUTSIDER,
+        name="Another project",
+        client_org="Elsewhere",
+        team_org="Elsewhere",
     ).id
     settings = Settings(database_url=url, checkpoint_seconds=0, projections_poll_seconds=0.05)
     app = create_app(settings, ledger=ledger)
@@ -112,8 +120,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     assert services.runner.wait_for(services.runner.head(), timeout=30)
     try:
         yield Site(
-            f"http://127.0.0.1:{port}", pid, other, tokens, changes[0], changes[1], hostile,
-            ledger, app,
+            f"http://127.0.0.1:{port}",
+            pid,
+            other,
+            tokens,
+            changes[0],
+            changes[1],
+            hostile,
+            ledger,
+            app,
         )
     finally:
         server.should_exit = True

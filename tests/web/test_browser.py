@@ -19,6 +19,7 @@ from ledger.interchange.demo import AUDITOR, CLIENT, PM, SPONSOR
 from tests.web.conftest import HOSTILE, Site
 
 BLOCKING = ("serious", "critical")
+ZH_WHOSE_MOVE = "轮到谁了？"  # noqa: RUF001 (the Chinese question mark is meant)
 
 
 def check(page: Page, name: str, artifacts: Path) -> None:
@@ -79,7 +80,9 @@ def test_manager_signs_in_and_reads_the_home_page(
         page.get_by_role("navigation", name="Project").get_by_role("link", name=link).click()
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         check(page, name, artifacts)
-    page.get_by_role("navigation", name="Project").get_by_role("link", name="Who promised what").click()
+    page.get_by_role("navigation", name="Project").get_by_role(
+        "link", name="Who promised what"
+    ).click()
     expect(page.get_by_role("table")).to_contain_text("Both sides are on record")
     page.get_by_role("link", name="Send the project plan").click()
     expect(page.get_by_role("heading", name="History")).to_be_visible()
@@ -188,7 +191,8 @@ def test_member_of_another_project_gets_404(browser: Browser, site: Site) -> Non
     page = sign_in(browser, site, OUTSIDER)
     for path in ("", "/timeline", "/replay", f"/items/change-requests/{site.change_for_client}"):
         answer = page.goto(f"/projects/{site.project_id}{path}")
-        assert answer is not None and answer.status == 404, path
+        assert answer is not None, path
+        assert answer.status == 404, path
     page.goto("/projects")
     expect(page.get_by_role("link", name="Northwind customer portal")).to_have_count(0)
     page.context.close()
@@ -197,9 +201,12 @@ def test_member_of_another_project_gets_404(browser: Browser, site: Site) -> Non
 def test_auditor_is_offered_no_forms(browser: Browser, site: Site) -> None:
     page = sign_in(browser, site, AUDITOR)
     page.goto(f"/projects/{site.project_id}")
-    expect(page.get_by_role("navigation", name="Project").get_by_role("link", name="Record")).to_have_count(0)
+    expect(
+        page.get_by_role("navigation", name="Project").get_by_role("link", name="Record")
+    ).to_have_count(0)
     answer = page.goto(f"/projects/{site.project_id}/record/interaction")
-    assert answer is not None and answer.status == 403
+    assert answer is not None
+    assert answer.status == 403
     page.context.close()
 
 
@@ -209,7 +216,7 @@ def test_chinese_by_accept_language_and_the_switch(
     page = sign_in(browser, site, PM, locale="zh-CN")
     page.goto(f"/projects/{site.project_id}")
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
-    expect(page.get_by_role("heading", name="轮到谁了？")).to_be_visible()
+    expect(page.get_by_role("heading", name=ZH_WHOSE_MOVE)).to_be_visible()
     check(page, "home-zh", artifacts)
     page.get_by_role("link", name="English").click()
     expect(page.get_by_role("heading", name="Whose move is it?")).to_be_visible()

@@ -23,9 +23,25 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_every_string_of_the_pages_is_translated(tmp_path: Path) -> None:
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "api/web/babel.cfg",
-         "-k", "N_", "-k", "gettext", "--no-location", "-o", str(pot), "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "api/web/babel.cfg",
+            "-k",
+            "N_",
+            "-k",
+            "gettext",
+            "--no-location",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     wanted = {m.id for m in read_po(pot.open("rb")) if m.id}
     po = ROOT / "api/web/locales/zh_Hans/LC_MESSAGES/messages.po"
@@ -40,7 +56,7 @@ def test_language_from_the_switch_then_accept_language() -> None:
     assert i18n.choose(None, "zh-TW").code == "en"  # Traditional Chinese: not yet
     assert i18n.choose("en", "zh-CN").code == "en"
     assert i18n.choose("nonsense", None).code == "en"
-    assert i18n.translations("zh-Hans").gettext("Whose move is it?") == "轮到谁了？"
+    assert i18n.translations("zh-Hans").gettext("Whose move is it?") == "轮到谁了？"  # noqa: RUF001
 
 
 def test_acknowledgement_links_are_signed_expiring_and_revocable(tmp_path: Path) -> None:
@@ -58,7 +74,10 @@ def test_acknowledgement_links_are_signed_expiring_and_revocable(tmp_path: Path)
         assert store.open(f"{link_id}.{signature[:-2]}xx") is None  # altered
         assert store.open(link_id) is None  # unsigned
         expired = store.create(
-            project, request, "chris@example.com", created_by="pat@example.com",
+            project,
+            request,
+            "chris@example.com",
+            created_by="pat@example.com",
             expires_at=datetime.now(UTC) - timedelta(seconds=1),
         )
         assert store.open(store.token(expired)) is None
@@ -81,6 +100,7 @@ def test_templates_have_no_inline_script_or_style() -> None:
     for template in (ROOT / "api/web/templates").glob("*.html"):
         text = template.read_text()
         assert not re.search(r"<script(?![^>]*\bsrc=)", text), template.name
-        assert " style=" not in text and "<style" not in text, template.name
+        assert " style=" not in text, template.name
+        assert "<style" not in text, template.name
         assert not re.search(r"\son[a-z]+=", text), template.name
         assert "|safe" not in text, template.name

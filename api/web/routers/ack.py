@@ -11,9 +11,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api.web.core import Web, WebError, web_of
+from api.web.links import kind_of_type
 from api.web.routers.projects import names
 from api.web.routers.subjects import _ACK_KINDS, attempt, digests, load, title_of
-from api.web.links import kind_of_type
 from ledger.domain.acknowledgement import AcknowledgementState
 
 router = APIRouter(include_in_schema=False)
@@ -22,11 +22,15 @@ router = APIRouter(include_in_schema=False)
 def _open(web: Web, token: str) -> tuple[Any, Any, Any]:
     link = web.ack_links.open(token)
     if link is None:
-        raise WebError(404, web.gettext("This link is not valid: it may have expired or been revoked."))
+        raise WebError(
+            404, web.gettext("This link is not valid: it may have expired or been revoked.")
+        )
     ledger = web.services.ledger
     project = ledger.get_project(link.project_id)
     if link.email not in project.members:
-        raise WebError(404, web.gettext("This link is not valid: it may have expired or been revoked."))
+        raise WebError(
+            404, web.gettext("This link is not valid: it may have expired or been revoked.")
+        )
     request = ledger.get_acknowledgement_request(link.project_id, link.request_id)
     return link, project, request
 
@@ -77,7 +81,8 @@ async def ack_answer(request: Request, token: str) -> Response:
         ledger = web.services.ledger
         if answer == "acknowledge":
             outcome = attempt(
-                web, lambda: ledger.acknowledge(link.email, link.project_id, ack.id, comment=comment)
+                web,
+                lambda: ledger.acknowledge(link.email, link.project_id, ack.id, comment=comment),
             )
         elif answer == "dispute":
             if not comment:

@@ -38,7 +38,12 @@ def _recorder(web: Web, project_id: UUID) -> ProjectAccess:
 
 
 def _render(
-    web: Web, access: ProjectAccess, form: str, values: dict[str, Any], error: str | None, status: int = 200
+    web: Web,
+    access: ProjectAccess,
+    form: str,
+    values: dict[str, Any],
+    error: str | None,
+    status: int = 200,
 ) -> Response:
     expectations = []
     if form == "change-request":

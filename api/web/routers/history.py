@@ -7,7 +7,7 @@ JSON twins: ``/v1/projects/{id}/audit``, ``/expectations/baseline?as_of=``, ``/o
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request

@@ -46,7 +46,9 @@ def integrity(
         try:
             subject_id = UUID(subject.strip())
         except ValueError:
-            raise WebError(400, web.gettext("%(field)s: give an item's id.", field="subject")) from None
+            raise WebError(
+                400, web.gettext("%(field)s: give an item's id.", field="subject")
+            ) from None
         rows, _ = q.audit(
             LiveViews(web.services.runner),
             str(project_id),
@@ -63,7 +65,10 @@ def integrity(
                 try:
                     proof = service.inclusion_proof(row["position"], checkpoint.size)
                     verify_inclusion(
-                        proof.leaf_hash, proof.leaf_index, proof.tree_size, proof.path,
+                        proof.leaf_hash,
+                        proof.leaf_index,
+                        proof.tree_size,
+                        proof.path,
                         checkpoint.root,
                     )
                     result.update(ok=True, leaf_index=proof.leaf_index, path=len(proof.path))

@@ -60,10 +60,7 @@ def project_home(request: Request, project_id: UUID) -> Response:
         if item["kind"] in ("acknowledgement", "missed_cadence"):
             continue
         ball = item["ball_in_court"]
-        if ball["person"]:
-            key = ("person", ball["person"])
-        else:
-            key = ("party", ball["party"] or "team")
+        key = ("person", ball["person"]) if ball["person"] else ("party", ball["party"] or "team")
         groups.setdefault(key, []).append(item)
     ordered = sorted(groups.items(), key=lambda g: (g[0][0] != "party", g[0][1]))
     waiting_acks = [i for i in items if i["kind"] == "acknowledgement"]
@@ -158,6 +155,8 @@ def _open_over_time(
     result = []
     for i in range(points):
         moment = start + step * i
-        count = sum(1 for made, closed in spans if made <= moment and (closed is None or closed > moment))
+        count = sum(
+            1 for made, closed in spans if made <= moment and (closed is None or closed > moment)
+        )
         result.append((web.day(moment), count))
     return result

@@ -96,7 +96,7 @@ def title_of(kind: str, public: dict[str, Any]) -> str:
         if isinstance(value, str) and value:
             return value
     if kind == "status-reports":
-        return f"{public.get('period_start')} – {public.get('period_end')}"
+        return f"{public.get('period_start')} to {public.get('period_end')}"
     if kind == "acknowledgements":
         return f"{public.get('subject_kind')} v{public.get('subject_version')}"
     return str(public.get("id"))
@@ -118,6 +118,7 @@ def digests(value: Any) -> set[str]:
 
 
 # ------------------------------------------------------------------------------ the steps
+
 
 #: Which steps a member may take on an item now: the ledger's own rules, asked beforehand so
 #: that a step that would be refused is not offered.
@@ -166,9 +167,7 @@ def _version(form: Any) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def take_step(
-    web: Web, access: ProjectAccess, kind: str, item: Any, step: str, form: Any
-) -> None:
+def take_step(web: Web, access: ProjectAccess, kind: str, item: Any, step: str, form: Any) -> None:
     """Take ``step`` on ``item`` as the reader: the ledger checks who may (403 otherwise)."""
     ledger = web.services.ledger
     me, pid, iid = access.email, access.project_id, item.id
@@ -180,7 +179,10 @@ def take_step(
         )
     elif kind == "commitments" and step == "withdraw":
         ledger.withdraw_commitment(
-            me, pid, iid, reason=text(form, "reason", required=True, web=web),
+            me,
+            pid,
+            iid,
+            reason=text(form, "reason", required=True, web=web),
             expected_version=version,
         )
     elif kind == "commitments" and step == "acknowledge-commitment":
@@ -189,7 +191,10 @@ def take_step(
         ledger.accept_fulfilment(me, pid, iid, expected_version=version)
     elif kind == "commitments" and step == "dispute-fulfilment":
         ledger.dispute_fulfilment(
-            me, pid, iid, reason=text(form, "reason", required=True, web=web),
+            me,
+            pid,
+            iid,
+            reason=text(form, "reason", required=True, web=web),
             expected_version=version,
         )
     elif kind == "change-requests" and step == "assess":
@@ -200,7 +205,10 @@ def take_step(
         )
     elif kind == "change-requests" and step == "reject":
         ledger.reject_change(
-            me, pid, iid, reason=text(form, "reason", required=True, web=web),
+            me,
+            pid,
+            iid,
+            reason=text(form, "reason", required=True, web=web),
             expected_version=version,
         )
     elif kind == "acknowledgements" and step == "acknowledge":
@@ -221,14 +229,21 @@ def _assess(web: Web, access: ProjectAccess, item: Any, form: Any, version: int 
     try:
         days = int(days_text)
     except ValueError:
-        raise WebError(400, web.gettext("%(field)s: give a whole number.", field="schedule_delta_days")) from None
+        raise WebError(
+            400, web.gettext("%(field)s: give a whole number.", field="schedule_delta_days")
+        ) from None
     cost = None
     amount = _text(form, "cost_amount", web=web)
     if amount:
         try:
-            cost = {"amount": Decimal(amount), "currency": _text(form, "cost_currency", web=web) or "EUR"}
+            cost = {
+                "amount": Decimal(amount),
+                "currency": _text(form, "cost_currency", web=web) or "EUR",
+            }
         except InvalidOperation:
-            raise WebError(400, web.gettext("%(field)s: give a number.", field="cost_amount")) from None
+            raise WebError(
+                400, web.gettext("%(field)s: give a number.", field="cost_amount")
+            ) from None
     revisions = []
     for expectation_id in item.affected_expectations:
         new = _text(form, f"revise_{expectation_id}", web=web)
@@ -258,7 +273,9 @@ def _value(web: Web, expectation: Any, text: str) -> dict[str, Any]:
         try:
             return {"amount": Decimal(text), "currency": currency}
         except InvalidOperation:
-            raise WebError(400, web.gettext("%(field)s: give a number.", field=expectation.title)) from None
+            raise WebError(
+                400, web.gettext("%(field)s: give a number.", field=expectation.title)
+            ) from None
     return {"text": text}
 
 
@@ -328,7 +345,14 @@ def acknowledgement_requests(web: Web, access: ProjectAccess, kind: str, item: A
     return found
 
 
-def _page(web: Web, access: ProjectAccess, kind: str, item_id: UUID, error: str | None = None, status: int = 200) -> Response:
+def _page(
+    web: Web,
+    access: ProjectAccess,
+    kind: str,
+    item_id: UUID,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
     ledger = web.services.ledger
     try:
         item, public = load(ledger, kind, access.project_id, item_id)
@@ -342,7 +366,9 @@ def _page(web: Web, access: ProjectAccess, kind: str, item_id: UUID, error: str 
         0,
         q.MAX_PAGE,
     )
-    requests = acknowledgement_requests(web, access, kind, item) if kind != "acknowledgements" else []
+    requests = (
+        acknowledgement_requests(web, access, kind, item) if kind != "acknowledgements" else []
+    )
     is_manager = access.role is Role.TEAM_MANAGER
     links = (
         web.ack_links.for_requests(access.project_id, [r.id for r in requests])
@@ -357,7 +383,8 @@ def _page(web: Web, access: ProjectAccess, kind: str, item_id: UUID, error: str 
     grade = None
     if kind == "commitments":
         rows = [
-            r for r in q.commitments(LiveViews(web.services.runner), str(access.project_id))
+            r
+            for r in q.commitments(LiveViews(web.services.runner), str(access.project_id))
             if r["id"] == str(item_id)
         ]
         grade = rows[0]["evidence_grade"] if rows else None
@@ -414,7 +441,9 @@ _ACK_KINDS = {
 
 def _ack_subject_url(access: ProjectAccess, request: Any) -> str | None:
     subject_type = _ACK_KINDS.get(str(request.subject_kind))
-    return subject_url(access.project_id, subject_type, request.subject_id) if subject_type else None
+    return (
+        subject_url(access.project_id, subject_type, request.subject_id) if subject_type else None
+    )
 
 
 @router.get("/projects/{project_id}/items/{kind}/{item_id}")
