@@ -9,7 +9,7 @@ from html import escape
 
 from markupsafe import Markup
 
-WIDTH = 320
+WIDTH = 380
 ROW = 22
 LABEL = 110
 
@@ -21,7 +21,7 @@ def bars(
     known = [v for _, v, _ in rows if v is not None]
     top = unit_max or (max(known) if known else 1.0) or 1.0
     height = ROW * max(len(rows), 1) + 8
-    span = WIDTH - LABEL - 60
+    span = WIDTH - LABEL - 130  # room for the value's text after the longest bar
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
         f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'

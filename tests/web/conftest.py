@@ -93,6 +93,22 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         from_address=SPONSOR,
         to=[PM],
     )
+    ledger.add_member(
+        PM,
+        pid,
+        email="eve@evil.example",
+        name=f"Eve {HOSTILE}",
+        party="client",
+        role="client_member",
+    )
+    ledger.make_commitment(
+        PM,
+        pid,
+        promisor="eve@evil.example",
+        promisee=PM,
+        statement="Eve's promise",
+        attributed_to="eve@evil.example",
+    )
     other = ledger.open_project(
         OUTSIDER,
         name="Another project",

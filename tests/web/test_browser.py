@@ -88,6 +88,48 @@ def test_manager_signs_in_and_reads_the_home_page(
     expect(page.get_by_role("heading", name="History")).to_be_visible()
     expect(page.get_by_role("link", name="Download evidence")).to_be_visible()
     check(page, "commitment", artifacts)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download evidence").click()
+    assert download.value.suggested_filename.endswith(".zip")
+    page.get_by_role("link", name="Verify this subject").click()
+    expect(page.get_by_role("table", name=re.compile("inclusion proof"))).to_contain_text(
+        "Included"
+    )
+    expect(page.get_by_text("Not verified")).to_have_count(0)
+    check(page, "integrity-verified", artifacts)
+    page.context.close()
+
+
+def test_a_page_for_every_kind_of_subject(browser: Browser, site: Site, artifacts: Path) -> None:
+    page = sign_in(browser, site, PM)
+    page.goto(f"/projects/{site.project_id}/timeline")
+    links = page.locator("table.timeline a[href*='/items/']")
+    by_kind: dict[str, str] = {}
+    for href in links.evaluate_all("links => links.map(a => a.getAttribute('href'))"):
+        kind = href.split("/items/")[1].split("/")[0]
+        by_kind.setdefault(kind, href.split("#")[0])
+    assert set(by_kind) >= {
+        "commitments",
+        "change-requests",
+        "expectations",
+        "issues",
+        "decisions",
+        "risks",
+        "meetings",
+        "interactions",
+        "status-reports",
+        "acknowledgements",
+    }
+    for kind, href in sorted(by_kind.items()):
+        answer = page.goto(href)
+        assert answer is not None
+        assert answer.status == 200, href
+        expect(page.get_by_role("heading", name="History")).to_be_visible()
+        check(page, f"subject-{kind}", artifacts)
+    answer = page.goto(f"/projects/{site.project_id}/items/risks/{site.project_id}")
+    assert answer is not None
+    assert answer.status == 404
+    check(page, "not-found", artifacts)
     page.context.close()
 
 
@@ -256,12 +298,16 @@ def test_hostile_text_is_shown_as_text_everywhere(browser: Browser, site: Site) 
         f"/projects/{pid}/promises",
         f"/projects/{pid}/replay",
         f"/projects/{pid}/items/commitments/{site.hostile_commitment}",
+        f"/projects/{pid}/record/commitment",
+        f"/projects/{pid}/timeline?person=eve@evil.example",
     ):
         page.goto(path)
         assert page.locator("script:not([src])").count() == 0, path
         assert page.locator("img[onerror]").count() == 0, path
     page.goto(f"/projects/{pid}/items/commitments/{site.hostile_commitment}")
     expect(page.get_by_role("heading", level=1)).to_contain_text(HOSTILE)
+    page.goto(f"/projects/{pid}/promises")
+    expect(page.get_by_text(f"Eve {HOSTILE}").first).to_be_visible()
     page.context.close()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
@@ -90,7 +91,15 @@ def timeline(
         "from": from_ or "",
         "to": to or "",
     }
-    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    query = urlencode({k: v for k, v in filters.items() if v})
+    twin = {
+        "person": where.person,
+        "subject": where.subject,
+        "type": where.type,
+        "from": where.occurred_from.isoformat() if where.occurred_from else None,
+        "to": where.occurred_to.isoformat() if where.occurred_to else None,
+    }
+    json_query = urlencode({k: v for k, v in twin.items() if v})
     return web.render(
         "timeline.html",
         access=access,
@@ -101,6 +110,7 @@ def timeline(
         kinds=list(KINDS),
         next_cursor=next_cursor,
         query=query,
+        json_query=json_query,
     )
 
 

@@ -56,16 +56,22 @@ def integrity(
             0,
             q.MAX_PAGE,
         )
+        narrated = {row["position"]: row for row in rows}
         results = []
-        for row in rows:
+        # The leaf of each event is computed here from the event as stored, then its proof
+        # must lead to the signed root: an edited event or a forged proof fails.
+        for record in service.events.of_originators([subject_id]):
+            row = narrated.get(record.position)
+            if row is None:
+                continue  # not an event of this project (the audit view is by project)
             result: dict[str, Any] = {"row": row, "ok": False, "reason": ""}
-            if checkpoint is None or row["position"] > checkpoint.size:
+            if checkpoint is None or record.position > checkpoint.size:
                 result["reason"] = web.gettext("Not yet in a signed checkpoint.")
             else:
                 try:
-                    proof = service.inclusion_proof(row["position"], checkpoint.size)
+                    proof = service.inclusion_proof(record.position, checkpoint.size)
                     verify_inclusion(
-                        proof.leaf_hash,
+                        record.leaf_hash(),
                         proof.leaf_index,
                         proof.tree_size,
                         proof.path,
