@@ -114,6 +114,10 @@ def timeline(
     )
 
 
+#: Open items shown on the replay page (the most urgent first); ``all=1`` shows every one.
+REPLAY_ROWS = 25
+
+
 @router.get("/projects/{project_id}/replay")
 def replay_page(
     request: Request,
@@ -121,6 +125,7 @@ def replay_page(
     at: Annotated[str | None, Query(max_length=20)] = None,
     since: Annotated[str | None, Query(max_length=20)] = None,
     basis: Literal["occurred", "recorded"] = "occurred",
+    all: bool = False,
 ) -> Response:
     """The project as of ``at`` (default: now): the agreed baseline and the open items then;
     with ``since``, how the baseline changed from ``since`` to ``at``."""
@@ -141,7 +146,7 @@ def replay_page(
         low, high = sorted((earlier, instant))
         changes = q.expectations_diff(live, pid, low, high, basis)
     opened = access.project.created_on
-    first_day = opened.astimezone(web.zone).date()
+    first_day = _first_event_day(web, pid) or opened.astimezone(web.zone).date()
     today = now.astimezone(web.zone).date()
     at_day = instant.astimezone(web.zone).date()
     return web.render(
@@ -156,11 +161,13 @@ def replay_page(
         since=(earlier.astimezone(web.zone).date().isoformat() if earlier else ""),
         basis=basis,
         instant=instant,
-        first_day=_first_event_day(web, pid) or first_day,
+        first_day=first_day,
         today=today,
-        days=max((today - (_first_event_day(web, pid) or first_day)).days, 0),
-        offset=max((at_day - (_first_event_day(web, pid) or first_day)).days, 0),
+        days=max((today - first_day).days, 0),
+        offset=max((at_day - first_day).days, 0),
         json_at=instant.isoformat().replace("+00:00", "Z"),
+        rows=None if all else REPLAY_ROWS,
+        more_url=f"{web.here()}{'&' if '?' in web.here() else '?'}all=1#open-then",
     )
 
 

@@ -44,8 +44,12 @@ def projects(request: Request) -> Response:
     return web.render("projects.html", projects=items)
 
 
+#: Rows shown per list on the home page (the most urgent first); ``?all=1`` shows every one.
+HOME_ROWS = 8
+
+
 @router.get("/projects/{project_id}")
-def project_home(request: Request, project_id: UUID) -> Response:
+def project_home(request: Request, project_id: UUID, all: bool = False) -> Response:
     web = web_of(request)
     access = web.project(project_id)
     pid = str(project_id)
@@ -93,6 +97,7 @@ def project_home(request: Request, project_id: UUID) -> Response:
         week_start=week_start,
         metrics=metrics,
         charts=_charts(web, metrics, promises, now),
+        rows=None if all else HOME_ROWS,
     )
 
 
