@@ -307,7 +307,7 @@ def test_hostile_text_is_shown_as_text_everywhere(browser: Browser, site: Site) 
     page.goto(f"/projects/{pid}/items/commitments/{site.hostile_commitment}")
     expect(page.get_by_role("heading", level=1)).to_contain_text(HOSTILE)
     page.goto(f"/projects/{pid}/promises")
-    expect(page.get_by_text(f"Eve {HOSTILE}").first).to_be_visible()
+    expect(page.get_by_role("table").get_by_text(f"Eve {HOSTILE}").first).to_be_visible()
     page.context.close()
 
 
