@@ -70,6 +70,7 @@ def test_manager_signs_in_and_reads_the_home_page(
     expect(page.get_by_text("No weekly report for the period").first).to_be_visible()
     expect(page.get_by_role("img", name="Commitments kept on time")).to_be_visible()
     check(page, "home", artifacts)
+    page.screenshot(path=str(artifacts / "home-viewport.png"))  # docs/images/web-home.png
 
     for link, name in (
         ("Timeline", "timeline"),
