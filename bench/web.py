@@ -48,8 +48,11 @@ from ledger.service.application import Ledger  # noqa: E402
 
 def _generator() -> Any:
     """bench/projections.py, loaded by path (its name is the projections package's)."""
-    spec = importlib.util.spec_from_file_location("bench_projections", ROOT / "bench/projections.py")
-    assert spec is not None and spec.loader is not None
+    spec = importlib.util.spec_from_file_location(
+        "bench_projections", ROOT / "bench/projections.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
