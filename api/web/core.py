@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import UTC, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -69,7 +69,7 @@ class Web:
     services: Services
     language: i18n.Language
     session: Session | None
-    zone: tzinfo = field(default=formatting.UTC)
+    zone: tzinfo = field(default=UTC)
     cookies: dict[str, str] = field(default_factory=dict)
 
     @property

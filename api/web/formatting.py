@@ -54,9 +54,9 @@ def _compiled(locale: Locale, with_time: bool) -> tuple[str, tuple[str, ...]]:
         )
     else:
         pattern = day_pattern
-    parsed = parse_pattern(pattern)
-    fields = tuple(sorted(set(re.findall(r"%\(([^)]+)\)s", parsed.format))))
-    return parsed.format, fields
+    template = str(parse_pattern(pattern).format)
+    fields = tuple(sorted(set(re.findall(r"%\(([^)]+)\)s", template))))
+    return template, fields
 
 
 def _format(moment: datetime, locale: Locale, with_time: bool) -> str:
@@ -115,7 +115,7 @@ def day(value: date | datetime | str | None, locale: Locale, zone: tzinfo) -> st
         try:
             value = date.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     if isinstance(value, (str, datetime)):
         moment = as_datetime(value)
         if moment is None:

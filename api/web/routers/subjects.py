@@ -304,6 +304,8 @@ def _circulate(web: Web, access: ProjectAccess, kind: str, item: Any, form: Any)
                 due_at=due,
             )
         version = item.version
+    if version is None:
+        return
     expires = (due + timedelta(days=14)) if due else None
     existing = web.ack_links.for_requests(
         access.project_id, [acknowledgement_request_id(item.id, version, p) for p in people]
@@ -479,7 +481,7 @@ async def subject_step(
     return await run_in_threadpool(run)
 
 
-def attempt(web: Web, step: Callable[[], None]) -> tuple[int, str] | None:
+def attempt(web: Web, step: Callable[[], object]) -> tuple[int, str] | None:
     """Run a step; a refusal by the ledger becomes ``(status, message)`` (``None``: done)."""
     try:
         step()
@@ -569,4 +571,3 @@ def document(request: Request, project_id: UUID, sha256: str) -> Response:
 
 
 __all__ = ["router", "take_step"]
-_ = InvalidOperation
