@@ -213,10 +213,19 @@ def test_minutes_acknowledged_by_link_without_an_account(
     page = stranger.new_page()
     page.goto(link)
     expect(page.get_by_role("heading", name="Kickoff")).to_be_visible()
+    expect(
+        page.get_by_text("Portal scope confirmed: orders, invoices, support tickets")
+    ).to_be_visible()
     check(page, "ack-link", artifacts)
     page.get_by_label(re.compile("Comment")).fill("Agreed, thanks")
     page.get_by_role("button", name="I acknowledge").click()
     expect(page.get_by_role("status")).to_contain_text("Thank you")
+    # The same link after the answer: shows the answer, offers nothing more; an altered one, nothing.
+    page.goto(link)
+    expect(page.get_by_role("button", name="I acknowledge")).to_have_count(0)
+    answer = page.goto(link[:-3] + "abc")
+    assert answer is not None
+    assert answer.status == 404
     stranger.close()
 
     meeting = _kickoff(site)

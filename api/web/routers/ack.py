@@ -4,12 +4,14 @@ comment; the event's actor is the link's person (the link is their credential)."
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from api.routers.documents import attachment
 from api.web.core import Web, WebError, web_of
 from api.web.links import kind_of_type
 from api.web.routers.projects import names
@@ -67,6 +69,31 @@ def ack_page(request: Request, token: str) -> Response:
     return _render(web_of(request), token)
 
 
+@router.get("/ack/{token}/documents/{sha256}")
+def ack_document(request: Request, token: str, sha256: str) -> Response:
+    """An original document of the subject the link is about (its minutes file, an email),
+    for the link's person: never another document of the project."""
+    web = web_of(request)
+    link, _, ack = _open(web, token)
+    kind = kind_of_type(_ACK_KINDS.get(str(ack.subject_kind), "")) or ""
+    wanted: set[str] = set()
+    if kind:
+        _, public = load(web.services.ledger, kind, link.project_id, ack.subject_id)
+        wanted = digests(public.model_dump(mode="json"))
+    found = web.services.documents.load(sha256) if sha256 in wanted else None
+    if found is None:
+        raise WebError(404, web.gettext("There is no such page."))
+    return Response(
+        found.data,
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": attachment(found.filename or sha256[:16]),
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
+
+
 @router.post("/ack/{token}")
 async def ack_answer(request: Request, token: str) -> Response:
     form = await request.form()
@@ -74,7 +101,7 @@ async def ack_answer(request: Request, token: str) -> Response:
     def run() -> Response:
         web = web_of(request)
         link, _, ack = _open(web, token)
-        if str(form.get("form_key", "")) != web.ack_links.form_key(link):
+        if not hmac.compare_digest(str(form.get("form_key", "")), web.ack_links.form_key(link)):
             raise WebError(403, web.gettext("This form has expired. Go back, reload and retry."))
         answer = str(form.get("answer", ""))
         comment = str(form.get("comment", "")).strip()
