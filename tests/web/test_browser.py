@@ -134,6 +134,24 @@ def test_a_page_for_every_kind_of_subject(browser: Browser, site: Site, artifact
     page.context.close()
 
 
+def test_home_page_says_when_something_new_is_recorded(browser: Browser, site: Site) -> None:
+    page = sign_in(browser, site, PM)
+    page.goto(f"/projects/{site.project_id}")
+    expect(page.get_by_role("heading", name="Whose move is it?")).to_be_visible()
+    page.wait_for_timeout(500)  # the page's event stream is open
+    site.ledger.record_interaction(
+        CLIENT,
+        site.project_id,
+        channel="im",
+        subject="Quick question",
+        summary="Any news?",
+        from_address=CLIENT,
+        to=[PM],
+    )
+    expect(page.get_by_role("status")).to_contain_text("New events were recorded")
+    page.context.close()
+
+
 def test_replay_to_a_date_shows_the_old_milestone(
     browser: Browser, site: Site, artifacts: Path
 ) -> None:

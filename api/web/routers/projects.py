@@ -6,12 +6,17 @@ and ``/v1/projects/{id}/audit/commitments`` (the same query functions)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
+from anyio import to_thread
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from api.web import charts
 from api.web.core import Web, web_of
@@ -101,13 +106,37 @@ def project_home(request: Request, project_id: UUID, all: bool = False) -> Respo
     )
 
 
-@router.get("/projects/{project_id}/live")
-def live(request: Request, project_id: UUID) -> dict[str, int]:
-    """The latest position the views have applied: the home page's script polls it to say
-    that something new was recorded."""
-    web = web_of(request)
-    web.project(project_id)
-    return {"position": web.services.runner.position(["open_items"]) or 0}
+@router.get("/projects/{project_id}/events")
+async def live(request: Request, project_id: UUID) -> Response:
+    """The project's events as they are recorded (Server-Sent Events over the event feed, as
+    ``/v1/events/stream?project_id=`` but with the session): the home page's script says that
+    something new was recorded. One unnamed message per page of new events, ``data`` its last
+    position; the stream ends after ``sse_max_seconds`` (the browser reconnects)."""
+    web = await to_thread.run_sync(web_of, request)
+    access = await to_thread.run_sync(web.project, project_id)
+    services = web.services
+    readable = frozenset({access.project_id})
+    settings = services.settings
+
+    async def stream() -> AsyncIterator[bytes]:
+        after = await to_thread.run_sync(services.feed.top)
+        deadline = time.monotonic() + settings.sse_max_seconds
+        yield b"retry: 5000\n\n"
+        while time.monotonic() < deadline and not await request.is_disconnected():
+            page = await to_thread.run_sync(
+                partial(services.feed.read, readable, after=after, limit=200)
+            )
+            if page.events:
+                yield b"data: %d\n\n" % page.events[-1].position
+            after = page.next_after
+            if page.at_end:
+                await asyncio.sleep(settings.sse_poll_seconds * 4)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 def _charts(
