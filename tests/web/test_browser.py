@@ -238,7 +238,7 @@ def test_minutes_acknowledged_by_link_without_an_account(
     page.get_by_label(re.compile("Comment")).fill("Agreed, thanks")
     page.get_by_role("button", name="I acknowledge").click()
     expect(page.get_by_role("status")).to_contain_text("Thank you")
-    # The same link after the answer: shows the answer, offers nothing more; an altered one, nothing.
+    # The same link again: the answer, nothing more to do; an altered link opens nothing.
     page.goto(link)
     expect(page.get_by_role("button", name="I acknowledge")).to_have_count(0)
     answer = page.goto(link[:-3] + "abc")
