@@ -8,20 +8,27 @@ its JSON route, and links to it. Templates (Jinja2, one base layout, macros) are
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.bootstrap import Services
 from api.web import ack_links, sessions
 from api.web.ack_links import AckLinkStore
 from api.web.core import SignInRequired, WebError, web_of
+from api.web.i18n import N_
 from api.web.routers import account, ack, forms, history, integrity, projects, subjects
 from api.web.sessions import SessionStore
+from ledger.domain.errors import DomainError
 
 STATIC = Path(__file__).parent / "static"
 SCHEMA = (*sessions.SCHEMA, *ack_links.SCHEMA)
@@ -52,6 +59,40 @@ def include_routes(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(WebError, _web_error)  # type: ignore[arg-type]
     app.add_exception_handler(SignInRequired, _sign_in_required)  # type: ignore[arg-type]
+    # The API's handlers answer problem+json; on a page the same errors are an HTML page.
+    for kind in (DomainError, RequestValidationError, StarletteHTTPException, Exception):
+        previous = app.exception_handlers.get(kind)
+        if previous is not None:
+            app.add_exception_handler(kind, _as_page(previous))
+
+
+_MESSAGES = {
+    400: N_("This request is not valid."),
+    403: N_("You may not do this."),
+    404: N_("There is no such page."),
+    409: N_("This could not be done: the item has changed or does not allow it."),
+    413: N_("This is larger than the server accepts."),
+    422: N_("This request is not valid."),
+}
+
+
+def _as_page(previous: Any) -> Any:
+    """``previous`` (the API's handler) for the API; its status as an HTML page for the web."""
+
+    async def handle(request: Request, error: Exception) -> Response:
+        response = previous(request, error)
+        if inspect.isawaitable(response):
+            response = await response
+        if request.url.path.startswith(_NOT_WEB):
+            return response  # type: ignore[no-any-return]
+        status = response.status_code
+        if status == 422 and isinstance(error, RequestValidationError):
+            status = 404 if any(e.get("loc", ("",))[0] == "path" for e in error.errors()) else 400
+        web = await run_in_threadpool(web_of, request)
+        message = web.gettext(_MESSAGES.get(status, N_("Something went wrong.")))
+        return web.render("error.html", status=status, message=message)
+
+    return handle
 
 
 def _web_error(request: Request, error: WebError) -> Response:

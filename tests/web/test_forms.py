@@ -313,3 +313,18 @@ def test_sign_out_ends_the_session(site: Site) -> None:
     answer = site.client.get(f"/projects/{site.project_id}", follow_redirects=False)
     assert answer.status_code == 303
     assert answer.headers["location"].startswith("/sign-in")
+
+
+def test_errors_on_pages_are_pages_and_on_the_api_problems(site: Site) -> None:
+    site.sign_in(PM)
+    for path, status in (
+        ("/projects/not-a-uuid", 404),
+        ("/nowhere", 404),
+        (f"/projects/{site.project_id}/timeline?from=yesterday", 400),
+        ("/ack/ack_0123.forged", 404),
+    ):
+        answer = site.client.get(path)
+        assert answer.status_code == status, path
+        assert answer.headers["content-type"].startswith("text/html"), path
+    answer = site.client.get("/v1/projects/not-a-uuid")
+    assert answer.headers["content-type"] == "application/problem+json"
