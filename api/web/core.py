@@ -54,6 +54,7 @@ def environment(code: str) -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],
+        auto_reload=False,  # templates ship with the package: no stat() per render
         trim_blocks=True,
         lstrip_blocks=True,
     )

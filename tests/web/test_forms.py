@@ -328,3 +328,15 @@ def test_errors_on_pages_are_pages_and_on_the_api_problems(site: Site) -> None:
         assert answer.headers["content-type"].startswith("text/html"), path
     answer = site.client.get("/v1/projects/not-a-uuid")
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_revoking_the_token_ends_its_sessions(site: Site) -> None:
+    services = site.client.app.state.services  # type: ignore[attr-defined]
+    issued = services.tokens.create(PM, label="to revoke")
+    site.tokens["revoked"] = issued.token
+    site.sign_in("revoked")
+    assert site.client.get(f"/projects/{site.project_id}").status_code == 200
+    services.tokens.revoke(issued.token_id)
+    answer = site.client.get(f"/projects/{site.project_id}", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/sign-in")
