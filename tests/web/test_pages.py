@@ -59,10 +59,10 @@ def test_language_from_the_switch_then_accept_language() -> None:
     assert i18n.translations("zh-Hans").gettext("Whose move is it?") == "轮到谁了？"  # noqa: RUF001
 
 
-def test_acknowledgement_links_are_signed_expiring_and_revocable(tmp_path: Path) -> None:
+def test_acknowledgement_links_are_signed_expiring_and_revocable(database_url: str) -> None:
     from api.web import ack_links
 
-    db = SqlDatabase(parse_database_url(f"sqlite:///{tmp_path / 'a.db'}"))
+    db = SqlDatabase(parse_database_url(database_url))
     try:
         db.ensure_schema(ack_links.SCHEMA)
         store = AckLinkStore(db)
@@ -104,3 +104,26 @@ def test_templates_have_no_inline_script_or_style() -> None:
         assert "<style" not in text, template.name
         assert not re.search(r"\son[a-z]+=", text), template.name
         assert "|safe" not in text, template.name
+
+
+def test_sessions_are_stored_by_digest_and_end(database_url: str) -> None:
+    from api import tokens
+    from api.tokens import TokenStore
+    from api.web import sessions
+    from api.web.sessions import SessionStore
+
+    db = SqlDatabase(parse_database_url(database_url))
+    try:
+        db.ensure_schema((*tokens.SCHEMA, *sessions.SCHEMA))
+        issued = TokenStore(db).create("pat@example.com")
+        store = SessionStore(db)
+        key, session = store.create("pat@example.com", issued.token_id)
+        assert store.get(key) == session
+        stored = [str(r[0]) for r in db.query("SELECT session_hash FROM web_sessions")]
+        assert key not in stored  # only its digest
+        assert store.get(key + "x") is None
+        assert store.get(None) is None
+        store.delete(key)
+        assert store.get(key) is None
+    finally:
+        db.close()
