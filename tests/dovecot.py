@@ -6,9 +6,9 @@ why (``make test`` installs the package when it is missing)."""
 from __future__ import annotations
 
 import contextlib
+import imaplib
 import os
 import pwd
-import imaplib
 import shutil
 import socket
 import subprocess

@@ -8,11 +8,11 @@ from uuid import UUID
 
 from ledger.domain.envelope import Act
 from ledger.domain.errors import InvalidInputError, NotPermittedError
-from ledger.storage.reading import opened_projects, project_events
 from ledger.domain.project import Cadence, Channel, Project
 from ledger.domain.roles import Party, Role
 from ledger.domain.validation import normalise_email
 from ledger.service.base import LedgerService, Recorded
+from ledger.storage.reading import opened_projects, project_events
 
 
 def _enum(enum: type[Party] | type[Role], value: str, field: str) -> Any:
