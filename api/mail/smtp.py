@@ -23,15 +23,20 @@ import logging
 import ssl
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
+from email.utils import format_datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from api.tokens import TokenStore
+
+if TYPE_CHECKING:
+    from api.bootstrap import Services
 from ledger.interchange.mailroom import Inbox, MailRefused, sender_of
 
 log = logging.getLogger("accord.mail")
@@ -105,6 +110,14 @@ class InboxHandler:
             raw = raw.encode("utf-8", "surrogateescape")
         deliveries: dict[str, _Delivery] = getattr(envelope, "accord_deliveries", {})
         authenticated = _authenticated(session)
+        # Like every mail server, note the hop: it also dates a message that has no Date:.
+        peer = session.peer[0] if isinstance(session.peer, tuple) else str(session.peer)
+        trace = (
+            f"Received: from {session.host_name or 'unknown'} ([{peer}])\r\n"
+            f"\tby accord with {'ESMTPA' if authenticated else 'ESMTP'};"
+            f" {format_datetime(datetime.now(UTC))}\r\n"
+        )
+        raw = trace.encode("ascii", "replace") + raw
         try:
             spooled = await asyncio.to_thread(self._spool, raw, deliveries, authenticated)
         except MailRefused as refused:
@@ -143,7 +156,9 @@ class InboxHandler:
 
     def _record(self, path: Path) -> None:
         with self._lock:
-            self.inbox.record(path)
+            summary = self.inbox.record(path)
+        for result in summary.rejected:
+            log.warning("%s was not recorded: %s", path.name, result.reason)
 
     def retry_spooled(self) -> int:
         with self._lock:
@@ -211,3 +226,15 @@ class MailServer:
                 self.handler.retry_spooled()
             except Exception:
                 log.exception("the spool could not be recorded yet; retrying")
+
+
+def start_mail_server(services: Services) -> MailServer:
+    """The inbox inside ``accord serve`` (``--mail-port``): same ledger, same token store."""
+    from pathlib import Path
+
+    settings = services.settings
+    inbox = Inbox(services.ledger, Path(settings.mail_spool), documents=services.documents)
+    server = MailServer(inbox, host=settings.host, port=settings.mail_port, tokens=services.tokens)
+    server.start()
+    log.info("the project inbox listens on smtp://%s:%s", settings.host, server.port)
+    return server
