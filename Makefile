@@ -21,7 +21,7 @@ system-packages:
 ## Start the API on http://127.0.0.1:8000 with the SQLite default and the demo project.
 run: install
 	$(BIN)/accord demo
-	$(BIN)/accord serve --host 127.0.0.1 --port 8000
+	$(BIN)/accord serve --host 127.0.0.1 --port 8000 --mail-port 2525
 
 ## The whole suite: ruff (lint + format), mypy (strict on ledger/), pytest (SQLite and PostgreSQL).
 test: install system-packages lint typecheck pytest

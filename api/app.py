@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api.bootstrap import Services, bootstrap
+from api.mail.smtp import start_mail_server
 from api.middleware import BodyLimitMiddleware, IdempotencyMiddleware, NulGuardMiddleware
 from api.problems import install_problem_handlers, problem_media_types
 from api.routers import ROUTERS
@@ -59,9 +60,12 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
                 daemon=True,
             )
             checkpoints.start()
+        mail = start_mail_server(services) if settings.mail_port else None
         try:
             yield
         finally:
+            if mail is not None:
+                mail.stop()
             stop_checkpoints.set()
             if checkpoints is not None:
                 checkpoints.join(timeout=10)

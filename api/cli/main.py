@@ -123,6 +123,11 @@ def _print_demo_tokens(
     )
     typer.echo("\nThe client sponsor's calendar (subscribe to it in a calendar app):")
     typer.echo(f"  {calendar_url(base_url, project_id, calendar.token)}")
+    from ledger.interchange.demo import PROJECT_NAME
+    from ledger.interchange.mailroom import inbox_address
+
+    typer.echo("\nThe project's inbox (Bcc it; `make run` receives its mail on port 2525):")
+    typer.echo(f"  {inbox_address(project_id, PROJECT_NAME)}")
 
 
 @app.command()
@@ -141,6 +146,14 @@ def serve(
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="Log every request")
     ] = True,
+    mail_port: Annotated[
+        int,
+        typer.Option(
+            help="Also receive the projects' inbox mail over SMTP on this port (0: off; "
+            "see `accord mail serve`)",
+            envvar="ACCORD_MAIL_PORT",
+        ),
+    ] = 0,
 ) -> None:
     """Serve the HTTP API."""
     import gc
@@ -155,6 +168,7 @@ def serve(
         host=host,
         port=port,
         run_projections=not no_projections,
+        mail_port=mail_port,
     )
     try:
         storage = parse_database_url(settings.database_url)
