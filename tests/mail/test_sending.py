@@ -4,49 +4,21 @@ message sent is itself recorded as an email interaction of the sender."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from email import message_from_bytes, policy
 from uuid import UUID
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from ledger.domain.acknowledgement import acknowledgement_request_id
 from ledger.domain.interaction import Interaction
 from ledger.interchange.mailroom import Outbox, Relay, minutes_circulation
 from ledger.service.application import Ledger
 from ledger.storage.reading import project_events
+from tests.mail.conftest import Sink
 
 PM = "pm@acme.test"
 SPONSOR = "sponsor@client.test"
 CTO = "cto@client.test"
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], bytes]] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        content = envelope.content
-        assert isinstance(content, bytes)
-        self.messages.append((str(envelope.mail_from), list(envelope.rcpt_tos), content))
-        return "250 OK"
-
-
-@pytest.fixture
-def sink() -> Iterator[tuple[Sink, int]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    handler = Sink()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
 
 
 def circulated_minutes(ledger: Ledger) -> tuple[UUID, UUID]:

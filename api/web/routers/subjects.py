@@ -20,6 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api.deps import ProjectAccess
+from api.mail.outbound import mail_minutes
 from api.routers.documents import attachment
 from api.schemas.acknowledgements import AcknowledgementRequestPublic
 from api.schemas.change_requests import ChangeRequestPublic
@@ -320,6 +321,15 @@ def _circulate(web: Web, access: ProjectAccess, kind: str, item: Any, form: Any)
             continue  # the sender, or an auditor: not asked
         web.ack_links.create(
             access.project_id, request_id, person, created_by=access.email, expires_at=expires
+        )
+    if kind == "meetings":  # with ACCORD_SMTP_URL set, each recipient is mailed their link
+        mail_minutes(
+            ledger,
+            web.ack_links,
+            access.project_id,
+            item.id,
+            access.email,
+            str(web.request.base_url),
         )
 
 
