@@ -24,7 +24,7 @@ system-packages:
 ## with the SQLite default and the demo project.
 run: install
 	$(BIN)/accord demo --base-url http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
-	$(BIN)/accord serve --host $(HOST) --port $(PORT)
+	$(BIN)/accord serve --host $(HOST) --port $(PORT) --mail-port 2525
 
 ## The whole suite: ruff (lint + format), mypy (strict on ledger/), pytest (SQLite and PostgreSQL).
 test: install system-packages lint typecheck pytest

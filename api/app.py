@@ -15,11 +15,14 @@ from fastapi_offline import FastAPIOffline
 
 from api.bootstrap import Services, bootstrap
 from api.json_body import JsonContentTypeMiddleware
+from api.mail.smtp import start_mail_server
 from api.middleware import BodyLimitMiddleware, IdempotencyMiddleware, NulGuardMiddleware
 from api.problems import install_problem_handlers, problem_media_types
 from api.routers import ROUTERS
 from api.routers.imports import UPLOAD_PATHS
 from api.settings import Settings
+from api.web import UPLOAD_PATHS as WEB_UPLOAD_PATHS
+from api.web import install_web
 from ledger.service.application import Ledger
 
 DESCRIPTION = """\
@@ -59,9 +62,12 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
                 daemon=True,
             )
             checkpoints.start()
+        mail = start_mail_server(services) if settings.mail_port else None
         try:
             yield
         finally:
+            if mail is not None:
+                mail.stop()
             stop_checkpoints.set()
             if checkpoints is not None:
                 checkpoints.join(timeout=10)
@@ -74,6 +80,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     app.state.services = services
     app.state.settings = settings
     app.state.ledger = services.ledger
+    install_web(app, services)  # the pages for people at /, beside the JSON API (docs/web.md)
     # Added last = outermost: the body limit applies before an Idempotency-Key is claimed.
     app.add_middleware(
         IdempotencyMiddleware,
@@ -86,7 +93,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         BodyLimitMiddleware,
         limit=settings.max_body_bytes,
         upload_limit=settings.max_upload_bytes,
-        upload_paths=UPLOAD_PATHS,
+        upload_paths=f"{UPLOAD_PATHS}|{WEB_UPLOAD_PATHS}",
     )
     return app
 

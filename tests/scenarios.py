@@ -33,6 +33,8 @@ def record_tour(ledger: Ledger, *, close: bool = True) -> UUID:
         ledger.add_member(PM, p, email=email, name=email.split("@")[0], party=party, role=role)
     ledger.change_member_role(PM, p, email=CLIENT, role="client_approver")
     ledger.remove_member(PM, p, email="temp@acme-digital.example", reason="left the team")
+    ledger.allow_mail_sender(PM, p, email="assistant@client.example", name="Ann")
+    ledger.disallow_mail_sender(PM, p, email="assistant@client.example")
 
     # Commitments: renegotiated, declined, disputed, withdrawn, released.
     c1 = ledger.make_commitment(

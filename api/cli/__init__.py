@@ -9,6 +9,7 @@ imported below so that its commands register.
 from api.cli import (  # noqa: F401  (registers commands)
     imports,
     integrity,
+    mail,
     operations,
     projections,
     projects,

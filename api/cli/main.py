@@ -112,6 +112,10 @@ def _print_demo_tokens(
     typer.echo("\nBearer tokens for the HTTP API (new on each run; earlier ones stay valid):")
     for role, token in issued:
         typer.echo(f"  {role:<16} {token.token}")
+    typer.echo(
+        f"\nOnce `accord serve` runs, open {base_url}/ in a browser and sign in with one of "
+        "these tokens (the web app; docs/web.md)."
+    )
     typer.echo("\nTry, once `accord serve` runs:")
     typer.echo(
         f'  curl -H "Authorization: Bearer {issued[0][1].token}" '
@@ -122,6 +126,11 @@ def _print_demo_tokens(
     )
     typer.echo("\nThe client sponsor's calendar (subscribe to it in a calendar app):")
     typer.echo(f"  {calendar_url(base_url, project_id, calendar.token)}")
+    from ledger.interchange.demo import PROJECT_NAME
+    from ledger.interchange.mailroom import inbox_address
+
+    typer.echo("\nThe project's inbox (Bcc it; `make run` receives its mail on port 2525):")
+    typer.echo(f"  {inbox_address(project_id, PROJECT_NAME)}")
 
 
 @app.command()
@@ -140,6 +149,14 @@ def serve(
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="Log every request")
     ] = True,
+    mail_port: Annotated[
+        int,
+        typer.Option(
+            help="Also receive the projects' inbox mail over SMTP on this port (0: off; "
+            "see `accord mail serve`)",
+            envvar="ACCORD_MAIL_PORT",
+        ),
+    ] = 0,
 ) -> None:
     """Serve the HTTP API."""
     import gc
@@ -154,6 +171,7 @@ def serve(
         host=host,
         port=port,
         run_projections=not no_projections,
+        mail_port=mail_port,
     )
     try:
         storage = parse_database_url(settings.database_url)

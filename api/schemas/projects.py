@@ -20,6 +20,7 @@ from api.schemas.common import (
 )
 from ledger.domain.project import Project
 from ledger.domain.roles import Party, Role
+from ledger.interchange.mailroom import inbox_address
 
 
 class ProjectCreate(InPerson):
@@ -124,6 +125,10 @@ class ProjectPublic(ItemPublic):
     key_contacts: list[KeyContactPublic] = Field(description="Who is the contact for what.")
     channels: list[ChannelPublic] = Field(description="The agreed channels.")
     cadences: list[CadencePublic] = Field(description="The agreed recurring communications.")
+    inbox_address: str = Field(
+        description="Bcc or send mail to this address and it is recorded in the project "
+        "(`accord mail serve`; the domain is ACCORD_MAIL_DOMAIN). See docs/mail.md."
+    )
 
     @classmethod
     def of(cls, item: Project) -> Self:
@@ -145,6 +150,7 @@ class ProjectPublic(ItemPublic):
             ],
             channels=[ChannelPublic.model_validate(c) for c in item.channels],
             cadences=[CadencePublic.model_validate(c) for c in item.cadences],
+            inbox_address=inbox_address(item.id, item.name),
         )
 
 

@@ -86,6 +86,7 @@ class Project(LedgerAggregate):
         channels: tuple[Channel, ...]
         cadences: tuple[Cadence, ...]
         closed: bool
+        mail_senders: dict[str, str]
 
     class Opened(LedgerAggregate.Created):
         """A project between a client organisation and the team starts. By: the team member who
@@ -159,6 +160,26 @@ class Project(LedgerAggregate):
         def apply(self, aggregate: Project) -> None:
             aggregate.channels = self.channels
             aggregate.cadences = self.cadences
+
+    class MailSenderAllowed(LedgerAggregate.Event):
+        """Mail from ``email`` (not a member: a client's assistant, a supplier) may be recorded
+        when it reaches the project's inbox address. By: a team manager."""
+
+        email: str
+        name: str
+
+        def apply(self, aggregate: Project) -> None:
+            aggregate.mail_senders = {**aggregate.allowed_mail_senders, self.email: self.name}
+
+    class MailSenderDisallowed(LedgerAggregate.Event):
+        """Mail from ``email`` is no longer recorded. By: a team manager."""
+
+        email: str
+
+        def apply(self, aggregate: Project) -> None:
+            aggregate.mail_senders = {
+                k: v for k, v in aggregate.allowed_mail_senders.items() if k != self.email
+            }
 
     class Closed(LedgerAggregate.Event):
         """The project ends with a summary and lessons learned; nothing more can be recorded.
@@ -244,6 +265,31 @@ class Project(LedgerAggregate):
         if len(set(kinds)) != len(kinds):
             raise InvalidInputError("cadences", "each cadence kind may appear only once")
         self._record(self.CommunicationPlanSet, act, channels=channels, cadences=cadences)
+
+    def allow_mail_sender(self, act: Act, *, email: str, name: str = "") -> None:
+        self._require_open()
+        if email in self.members:
+            raise InvalidTransitionError(f"{email} is a member: their mail is recorded already")
+        if email in self.allowed_mail_senders:
+            raise InvalidTransitionError(f"mail from {email} is allowed already")
+        self._record(
+            self.MailSenderAllowed,
+            act,
+            email=email,
+            name=require_text(name, "name", max_length=200, empty=True),
+        )
+
+    def disallow_mail_sender(self, act: Act, *, email: str) -> None:
+        self._require_open()
+        if email not in self.allowed_mail_senders:
+            raise InvalidTransitionError(f"mail from {email} is not allowed")
+        self._record(self.MailSenderDisallowed, act, email=email)
+
+    @property
+    def allowed_mail_senders(self) -> dict[str, str]:
+        """Addresses (not members) whose mail to the inbox is recorded, with their names."""
+        senders: dict[str, str] = getattr(self, "mail_senders", {})
+        return senders
 
     def close(self, act: Act, *, summary: str, lessons_learned: str = "") -> None:
         self._require_open()

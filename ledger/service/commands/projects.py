@@ -12,6 +12,7 @@ from ledger.domain.project import Cadence, Channel, Project
 from ledger.domain.roles import Party, Role
 from ledger.domain.validation import normalise_email
 from ledger.service.base import LedgerService, Recorded
+from ledger.storage.reading import opened_projects, project_events
 
 
 def _enum(enum: type[Party] | type[Role], value: str, field: str) -> Any:
@@ -58,6 +59,34 @@ class ProjectCommands(LedgerService):
             return [project]
 
         return self.create_once(project_id, build)
+
+    def allow_mail_sender(
+        self, actor: str, project_id: UUID, *, email: str, name: str = ""
+    ) -> Recorded:
+        """Let mail from ``email`` (not a member) to the project's inbox be recorded."""
+        project, act = self._managing(project_id, actor, None, None)
+        project.allow_mail_sender(act, email=normalise_email(email), name=name)
+        return self.save_changes(project)
+
+    def disallow_mail_sender(self, actor: str, project_id: UUID, *, email: str) -> Recorded:
+        project, act = self._managing(project_id, actor, None, None)
+        project.disallow_mail_sender(act, email=normalise_email(email))
+        return self.save_changes(project)
+
+    def project_ids(self) -> list[UUID]:
+        """Every project of this ledger, oldest first (read from the log, not a view)."""
+        return opened_projects(self, Project.Opened)
+
+    def mail_sender_allowed_by(self, project_id: UUID, email: str) -> str | None:
+        """The manager who last allowed mail from ``email`` in the project, if any."""
+        allowed_by = None
+        for _n, event in project_events(
+            self, project_id, [Project.MailSenderAllowed, Project.MailSenderDisallowed]
+        ):
+            if getattr(event, "email", None) == email:
+                allowed = isinstance(event, Project.MailSenderAllowed)
+                allowed_by = event.actor if allowed else None
+        return allowed_by
 
     def add_member(
         self,
