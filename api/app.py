@@ -15,6 +15,7 @@ from fastapi_offline import FastAPIOffline
 
 from api.bootstrap import Services, bootstrap
 from api.json_body import JsonContentTypeMiddleware
+from api.metrics import install_metrics
 from api.mail.smtp import start_mail_server
 from api.middleware import BodyLimitMiddleware, IdempotencyMiddleware, NulGuardMiddleware
 from api.problems import install_problem_handlers, problem_media_types
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         upload_limit=settings.max_upload_bytes,
         upload_paths=f"{UPLOAD_PATHS}|{WEB_UPLOAD_PATHS}",
     )
+    install_metrics(app, services)  # GET /metrics; its middleware outermost (docs/operations.md)
     return app
 
 
