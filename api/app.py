@@ -15,8 +15,8 @@ from fastapi_offline import FastAPIOffline
 
 from api.bootstrap import Services, bootstrap
 from api.json_body import JsonContentTypeMiddleware
-from api.metrics import install_metrics
 from api.mail.smtp import start_mail_server
+from api.metrics import install_metrics
 from api.middleware import BodyLimitMiddleware, IdempotencyMiddleware, NulGuardMiddleware
 from api.problems import install_problem_handlers, problem_media_types
 from api.routers import ROUTERS
