@@ -10,7 +10,7 @@ meaning (an email is an email, a person is a member, a step is allowed).
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Self
 from uuid import UUID
@@ -63,6 +63,11 @@ class RequestModel(BaseModel):
     def arguments(self) -> dict[str, Any]:
         """The body as keyword arguments of the ledger command (nested models as dicts)."""
         return self.model_dump()
+
+
+#: A due time: an instant with an offset, or a plain date (due by the end of that day in the
+#: project's time zone).
+DueTime = Annotated[AwareDatetime | date, Field(union_mode="left_to_right")]
 
 
 class InPerson(RequestModel):
