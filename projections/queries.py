@@ -270,8 +270,22 @@ def expectations(views: Views, project_id: str) -> list[dict[str, Any]]:
     ]
 
 
+def baseline_recorded_later(views: Views, project_id: str, instants: list[datetime]) -> int:
+    """How many of the baseline's events had occurred by one of ``instants`` but were recorded
+    after it (what an ``occurred`` answer knows that the record at the instant did not)."""
+    cutoffs = sorted({iso(t) or "" for t in instants})
+    if not cutoffs:
+        return 0
+    rows = views["expectations"].select(
+        HISTORY,
+        Where(eq={"project_id": project_id}, column="occurred_at", le=cutoffs[-1]),
+        columns=("occurred_at", "recorded_at"),
+    )
+    return sum(1 for r in rows if any(r["occurred_at"] <= t < r["recorded_at"] for t in cutoffs))
+
+
 def baseline_as_of(
-    views: Views, project_id: str, instant: datetime, basis: str = "recorded"
+    views: Views, project_id: str, instant: datetime, basis: str = "occurred"
 ) -> dict[str, dict[str, Any]]:
     """The baseline as the ledger knew it at ``instant`` (``basis="recorded"``) or as it stood
     by what had happened by then (``basis="occurred"``): expectation id → entry."""
@@ -281,7 +295,10 @@ def baseline_as_of(
     cutoff = iso(instant)
     result: dict[str, dict[str, Any]] = {}
     for eid, steps in _history_by_expectation(view, project_id).items():
-        known = [h for h in steps if h[column] <= (cutoff or "")]
+        known = sorted(
+            (h for h in steps if h[column] <= (cutoff or "")),
+            key=lambda h: (h[column], h["position"]),
+        )
         if not known:
             continue
         last = known[-1]
@@ -297,13 +314,13 @@ def baseline_as_of(
 
 
 def expectations_as_of(
-    views: Views, project_id: str, instant: datetime, basis: str = "recorded"
+    views: Views, project_id: str, instant: datetime, basis: str = "occurred"
 ) -> list[dict[str, Any]]:
     return list(baseline_as_of(views, project_id, instant, basis).values())
 
 
 def expectations_diff(
-    views: Views, project_id: str, since: datetime, until: datetime, basis: str = "recorded"
+    views: Views, project_id: str, since: datetime, until: datetime, basis: str = "occurred"
 ) -> list[dict[str, Any]]:
     """What changed in the baseline between two instants, each difference explained by the
     events (and approved change requests) in between."""

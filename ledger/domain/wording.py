@@ -262,3 +262,12 @@ def header(column: str, lang: Language = "en") -> str:
         text = _plain(column)
         return text[:1].upper() + text[1:]
     return words.get(lang) or words["en"]
+
+
+_COLUMNS = {words[lang]: column for column, words in _HEADERS.items() for lang in words}
+
+
+def column_of(heading: str) -> str:
+    """The column a heading written by :func:`header` names (in either language)."""
+    column = _COLUMNS.get(heading)
+    return column if column is not None else heading.lower().replace(" ", "_")

@@ -161,7 +161,9 @@ class LedgerService(Application[UUID]):
         return project, act, item
 
     @staticmethod
-    def due_in(project: Project, value: date | datetime | None, field: str = "due_at") -> Any:
+    def due_in(
+        project: Project, value: date | datetime | None, field: str = "due_at"
+    ) -> datetime | None:
         """A due time as the ledger stores it: an instant stays itself, a plain date is due by
         the end of that day in the project's time zone; a year that is clearly a typo is
         refused."""

@@ -64,7 +64,7 @@ class AcknowledgementCommands(LedgerService):
         kind = parse_enum(AcknowledgementSubjectKind, subject_kind, "subject_kind")
         person = normalise_email(person, "person")
         _require_answerer(project, person)
-        due_at = self.due_in(project, due_at)
+        due_time = self.due_in(project, due_at)
         version = self._subject_version(project_id, kind, subject_id, subject_version)
         request_id = acknowledgement_request_id(subject_id, version, person)
         return self.create_once(
@@ -77,7 +77,7 @@ class AcknowledgementCommands(LedgerService):
                     subject_id=subject_id,
                     subject_version=version,
                     person=person,
-                    due_at=due_at,
+                    due_at=due_time,
                     subject_digest=subject_digest,
                 )
             ],

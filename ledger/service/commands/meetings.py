@@ -110,9 +110,9 @@ class MeetingCommands(LedgerService):
         meeting, act, project = self._meeting(
             actor, project_id, meeting_id, occurred_at, attributed_to, expected_version
         )
-        acknowledge_by = self.due_in(project, acknowledge_by, "acknowledge_by")
+        due_time = self.due_in(project, acknowledge_by, "acknowledge_by")
         requests = meeting.circulate_minutes(
-            act, to=to, members=project.members, acknowledge_by=acknowledge_by
+            act, to=to, members=project.members, acknowledge_by=due_time
         )
         new = [r for r in requests if self._version_of(r.id) is None]
         return self.save_changes(meeting, *new)
