@@ -6,7 +6,7 @@
 imported below so that its commands register.
 """
 
-from api.cli import imports, integrity, projections, tokens  # noqa: F401  (registers commands)
+from api.cli import imports, integrity, projections, projects, tokens  # noqa: F401  (registers)
 from api.cli.main import app, main
 
 __all__ = ["app", "main"]

@@ -12,10 +12,11 @@ Formats:
   objects); times are ISO 8601 with their offset; amounts are strings (exact decimals).
 * **CSV** — UTF-8 with a byte-order mark (so spreadsheet programs detect the encoding), a
   header row in words for the people who open it ("Happened at", "Whose move (side)": see
-  :func:`ledger.domain.wording.header`; :func:`read_csv` maps them back to the column names), ``\\r\\n`` line ends, ISO 8601 times. Lists are joined with ``"; "``, nested
-  objects written as JSON. A text cell beginning with ``=``, ``+``, ``-``, ``@``, a tab or a
-  carriage return is prefixed with ``'`` so that no spreadsheet runs it as a formula (imported
-  email subjects are written by strangers); :func:`read_csv` removes that prefix again.
+  :func:`ledger.domain.wording.header`; :func:`read_csv` maps them back to the column
+  names), ``\\r\\n`` line ends, ISO 8601 times. Lists are joined with ``"; "``, nested objects
+  written as JSON. A text cell beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+  return is prefixed with ``'`` so that no spreadsheet runs it as a formula (imported email
+  subjects are written by strangers); :func:`read_csv` removes that prefix again.
 """
 
 from __future__ import annotations
