@@ -18,6 +18,9 @@ from ledger.domain.errors import InvalidInputError
 from ledger.domain.interaction import interaction_id_for_source
 from ledger.domain.project import Project
 from ledger.domain.time import end_of_day, local_date
+from ledger.interchange.calendar_feed import calendar_feed
+from ledger.interchange.demo import SPONSOR as SPONSOR_OF_DEMO
+from ledger.interchange.demo import record_demo
 from ledger.interchange.importing import Messages, import_emails
 from ledger.service.application import Ledger
 from projections import queries as q
@@ -289,3 +292,25 @@ def test_a_project_stored_before_zones_reads_as_utc(
     assert ledger.get_project(project_id).time_zone == "UTC"
     runner.catch_up()
     assert q.project_time_zone(live, str(project_id)) == "UTC"
+
+
+def test_people_read_words_not_codes(
+    ledger: Ledger, runner: ProjectionRunner, live: LiveViews
+) -> None:
+    demo = record_demo(ledger)
+    assert ledger.get_project(demo.project_id).time_zone == "Asia/Shanghai"
+    runner.catch_up()
+    lines = [r["narrative"] for r in q.timeline(live, str(demo.project_id), limit=500)[0]]
+    plan = next(line for line in lines if "communication plan" in line)
+    assert "weekly report every week by Pat Morgan" in plan
+    assert "monthly review every month" in plan
+    assert "P7D" not in plan
+    assert "weekly_report" not in plan
+    assert any("as client approver on the client's side" in line for line in lines)
+    assert not any("third_party" in line or "team_member" in line for line in lines)
+    feed = calendar_feed(ledger, demo.project_id, SPONSOR_OF_DEMO).decode()
+    unfolded = feed.replace("\r\n ", "")
+    assert "Weekly report due" in unfolded
+    assert "weekly report every week\\, by Pat Morgan" in unfolded
+    assert "X-WR-TIMEZONE:Asia/Shanghai" in unfolded
+    assert "P7D" not in unfolded
