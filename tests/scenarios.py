@@ -21,8 +21,14 @@ def record_tour(ledger: Ledger, *, close: bool = True) -> UUID:
         return t + timedelta(hours=hours)
 
     p = ledger.open_project(
-        PM, name="Tour", client_org="Client", team_org="Team", occurred_at=at(0)
+        PM,
+        name="Tour",
+        client_org="Client",
+        team_org="Team",
+        time_zone="Europe/Berlin",
+        occurred_at=at(0),
     ).id
+    ledger.change_time_zone(PM, p, time_zone="Pacific/Pago_Pago", occurred_at=at(0))
     for email, party, role in (
         (DEV, "team", "team_member"),
         (SPONSOR, "client", "client_approver"),

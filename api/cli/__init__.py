@@ -6,7 +6,14 @@
 imported below so that its commands register.
 """
 
-from api.cli import imports, integrity, mail, projections, tokens  # noqa: F401  (registers commands)
+from api.cli import (  # noqa: F401  (registers commands)
+    imports,
+    integrity,
+    mail,
+    projections,
+    projects,
+    tokens,
+)
 from api.cli.main import app, main
 
 __all__ = ["app", "main"]

@@ -35,6 +35,7 @@ from api.schemas.projects import (
     ProjectCreate,
     ProjectPublic,
     ProjectsPublic,
+    TimeZoneChange,
 )
 from ledger.domain.project import MemberNotFoundError
 from ledger.service.application import Ledger
@@ -189,6 +190,21 @@ def set_communication_plan(
 ) -> ProjectPublic:
     """The agreed channels and cadences, replacing the previous plan. By a team manager."""
     result = ledger.set_communication_plan(
+        access.email, access.project_id, **body.arguments(), expected_version=if_match
+    )
+    return _answer(ledger, access, response, result)
+
+
+@router.post("/{project_id:uuid}/time-zone", responses=STEP, dependencies=[IDEMPOTENT])
+def change_time_zone(
+    access: ProjectRecorder,
+    body: TimeZoneChange,
+    if_match: IfMatch,
+    ledger: LedgerDep,
+    response: Response,
+) -> ProjectPublic:
+    """Count the project's days in another IANA time zone from now on. By a team manager."""
+    result = ledger.change_time_zone(
         access.email, access.project_id, **body.arguments(), expected_version=if_match
     )
     return _answer(ledger, access, response, result)

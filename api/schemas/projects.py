@@ -22,15 +22,28 @@ from ledger.domain.project import Project
 from ledger.domain.roles import Party, Role
 from ledger.interchange.mailroom import inbox_address
 
+TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
 
 class ProjectCreate(InPerson):
     name: Name = Field(description="The project's name.")
     client_org: Name = Field(description="The client organisation.")
     team_org: Name = Field(description="The team's (supplier's) organisation.")
     description: Text = Field(default="", description="What the project is about.")
+    time_zone: TimeZoneName = Field(
+        default="UTC",
+        description="The team's IANA time zone (`Asia/Shanghai`): the project's days, plain-date "
+        "due dates, cadence deadlines and date-only query parameters are counted in it.",
+    )
     actor_name: Name | None = Field(
         default=None,
         description="Your name as a member (you join as the project's team manager).",
+    )
+
+
+class TimeZoneChange(InPerson):
+    time_zone: TimeZoneName = Field(
+        description="The new IANA time zone; due dates already recorded keep their instants."
     )
 
 
@@ -120,6 +133,7 @@ class ProjectPublic(ItemPublic):
     client_org: str = Field(description="The client organisation.")
     team_org: str = Field(description="The team's organisation.")
     description: str = Field(description="What the project is about.")
+    time_zone: str = Field(description="The IANA time zone its days are counted in.")
     closed: bool = Field(description="Whether the project is closed (nothing more is recorded).")
     members: list[MemberPublic] = Field(description="The current members, by email.")
     key_contacts: list[KeyContactPublic] = Field(description="Who is the contact for what.")
@@ -142,6 +156,7 @@ class ProjectPublic(ItemPublic):
             client_org=item.client_org,
             team_org=item.team_org,
             description=item.description,
+            time_zone=item.time_zone,
             closed=item.closed,
             members=[MemberPublic.model_validate(m) for _, m in sorted(item.members.items())],
             key_contacts=[

@@ -23,6 +23,7 @@ from ledger.domain.errors import (
     ProjectClosedError,
 )
 from ledger.domain.roles import Party, Role
+from ledger.domain.time import DEFAULT_TIME_ZONE, parse_time_zone
 from ledger.domain.topics import pin_topics
 from ledger.domain.validation import require_text
 from ledger.domain.values import ImmutableModel
@@ -81,6 +82,7 @@ class Project(LedgerAggregate):
         client_org: str
         team_org: str
         description: str
+        time_zone: str
         members: dict[str, Member]
         key_contacts: dict[str, str]
         channels: tuple[Channel, ...]
@@ -89,13 +91,23 @@ class Project(LedgerAggregate):
         mail_senders: dict[str, str]
 
     class Opened(LedgerAggregate.Created):
-        """A project between a client organisation and the team starts. By: the team member who
-        opens it, who joins as its team manager in the same save."""
+        """A project between a client organisation and the team starts, in a time zone (IANA
+        name: its days, due dates and cadence deadlines are counted there). By: the team member
+        who opens it, who joins as its team manager in the same save.
+
+        Version 2 added ``time_zone``; projects opened before it count their days in UTC."""
+
+        class_version = 2
 
         name: str
         client_org: str
         team_org: str
         description: str
+        time_zone: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["time_zone"] = DEFAULT_TIME_ZONE
 
         def apply(self, aggregate: Project) -> None:
             super().apply(aggregate)
@@ -103,11 +115,21 @@ class Project(LedgerAggregate):
             aggregate.client_org = self.client_org
             aggregate.team_org = self.team_org
             aggregate.description = self.description
+            aggregate.time_zone = self.time_zone
             aggregate.members = {}
             aggregate.key_contacts = {}
             aggregate.channels = ()
             aggregate.cadences = ()
             aggregate.closed = False
+
+    class TimeZoneChanged(LedgerAggregate.Event):
+        """The project's days are counted in another IANA time zone from now on (due dates
+        already recorded keep their instants). By: a team manager."""
+
+        time_zone: str
+
+        def apply(self, aggregate: Project) -> None:
+            aggregate.time_zone = self.time_zone
 
     class MemberAdded(LedgerAggregate.Event):
         """A person joins the project on one side with a role. By: a team manager."""
@@ -203,6 +225,7 @@ class Project(LedgerAggregate):
         client_org: str,
         team_org: str,
         description: str = "",
+        time_zone: str = DEFAULT_TIME_ZONE,
     ) -> Project:
         return cls._open(
             cls.Opened,
@@ -213,7 +236,15 @@ class Project(LedgerAggregate):
             client_org=require_text(client_org, "client_org", max_length=200),
             team_org=require_text(team_org, "team_org", max_length=200),
             description=require_text(description, "description", empty=True),
+            time_zone=parse_time_zone(time_zone),
         )
+
+    def change_time_zone(self, act: Act, *, time_zone: str) -> None:
+        self._require_open()
+        name = parse_time_zone(time_zone)
+        if name == self.time_zone:
+            raise InvalidTransitionError(f"the project's time zone is already {name}")
+        self._record(self.TimeZoneChanged, act, time_zone=name)
 
     def add_member(self, act: Act, *, email: str, name: str, party: Party, role: Role) -> None:
         self._require_open()

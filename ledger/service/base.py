@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar, NamedTuple, TypeVar
 from uuid import UUID, uuid4
 
@@ -20,6 +20,7 @@ from ledger.domain.envelope import Act, LedgerAggregate
 from ledger.domain.errors import ConflictError
 from ledger.domain.ids import derive_id
 from ledger.domain.project import NotAMemberError, Project, ProjectNotFoundError
+from ledger.domain.time import due_at_for, require_plausible_due
 from ledger.storage.settings import Storage, parse_database_url
 from ledger.storage.transcoding import OrjsonTranscoder, StrictMapper
 
@@ -158,6 +159,20 @@ class LedgerService(Application[UUID]):
         )
         item = self.load_for_update(cls, project_id, item_id, error, expected_version)
         return project, act, item
+
+    @staticmethod
+    def due_in(
+        project: Project, value: date | datetime | None, field: str = "due_at"
+    ) -> datetime | None:
+        """A due time as the ledger stores it: an instant stays itself, a plain date is due by
+        the end of that day in the project's time zone; a year that is clearly a typo is
+        refused."""
+        if value is None:
+            return None
+        if isinstance(value, date):
+            require_plausible_due(value, field)
+            return due_at_for(value, project.time_zone)
+        return value  # not a date: the aggregate names what is wrong with it
 
     @staticmethod
     def require_members(project: Project, **people: str) -> None:

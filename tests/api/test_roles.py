@@ -284,6 +284,11 @@ COMMANDS = [
         post("/communication-plan", {"channels": [], "cadences": []}),
         frozenset({"team_manager"}),
     ),
+    Action(
+        "change time zone",
+        post("/time-zone", {"time_zone": "Asia/Tokyo"}),
+        frozenset({"team_manager"}),
+    ),
     Action("close project", close_project, frozenset({"team_manager"})),
     Action(
         "record interaction",

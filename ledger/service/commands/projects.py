@@ -10,6 +10,7 @@ from ledger.domain.envelope import Act
 from ledger.domain.errors import InvalidInputError, NotPermittedError
 from ledger.domain.project import Cadence, Channel, Project
 from ledger.domain.roles import Party, Role
+from ledger.domain.time import DEFAULT_TIME_ZONE
 from ledger.domain.validation import normalise_email
 from ledger.service.base import LedgerService, Recorded
 from ledger.storage.reading import opened_projects, project_events
@@ -32,6 +33,7 @@ class ProjectCommands(LedgerService):
         client_org: str,
         team_org: str,
         description: str = "",
+        time_zone: str | None = None,
         actor_name: str | None = None,
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
@@ -48,6 +50,7 @@ class ProjectCommands(LedgerService):
                 client_org=client_org,
                 team_org=team_org,
                 description=description,
+                time_zone=DEFAULT_TIME_ZONE if time_zone is None else time_zone,
             )
             project.add_member(
                 act,
@@ -87,6 +90,20 @@ class ProjectCommands(LedgerService):
                 allowed = isinstance(event, Project.MailSenderAllowed)
                 allowed_by = event.actor if allowed else None
         return allowed_by
+
+    def change_time_zone(
+        self,
+        actor: str,
+        project_id: UUID,
+        *,
+        time_zone: str,
+        occurred_at: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> Recorded:
+        """Count the project's days in another IANA time zone from now on."""
+        project, act = self._managing(project_id, actor, occurred_at, expected_version)
+        project.change_time_zone(act, time_zone=time_zone)
+        return self.save_changes(project)
 
     def add_member(
         self,
