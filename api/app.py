@@ -13,11 +13,17 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api.bootstrap import Services, bootstrap
-from api.middleware import BodyLimitMiddleware, IdempotencyMiddleware, NulGuardMiddleware
+from api.middleware import (
+    BodyLimitMiddleware,
+    IdempotencyMiddleware,
+    JsonDepthMiddleware,
+    NulGuardMiddleware,
+)
 from api.problems import install_problem_handlers, problem_media_types
 from api.routers import ROUTERS
 from api.routers.imports import UPLOAD_PATHS
 from api.settings import Settings
+from api.storage_faults import install_storage_fault_handlers
 from ledger.service.application import Ledger
 
 DESCRIPTION = """\
@@ -53,6 +59,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
             checkpoints = threading.Thread(
                 target=services.integrity.checkpoint_periodically,
                 args=(settings.checkpoint_seconds, stop_checkpoints, _log_checkpoint_error),
+                kwargs={"health": services.checkpoint_health},
                 name="accord-checkpoints",
                 daemon=True,
             )
@@ -79,6 +86,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         authenticate=services.tokens.authenticate,
     )
     app.add_middleware(NulGuardMiddleware)
+    app.add_middleware(JsonDepthMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
         limit=settings.max_body_bytes,
@@ -106,6 +114,7 @@ def _routes(lifespan: Any) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    install_storage_fault_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
     _document(app)

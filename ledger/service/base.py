@@ -20,6 +20,7 @@ from ledger.domain.envelope import Act, LedgerAggregate
 from ledger.domain.errors import ConflictError
 from ledger.domain.ids import derive_id
 from ledger.domain.project import NotAMemberError, Project, ProjectNotFoundError
+from ledger.storage import outcome
 from ledger.storage.settings import Storage, parse_database_url
 from ledger.storage.transcoding import OrjsonTranscoder, StrictMapper
 
@@ -87,10 +88,13 @@ class LedgerService(Application[UUID]):
         the membership check of every command cheap). After :meth:`remember_project` in the
         same context, that project is answered again without asking the database."""
         checked = _CHECKED_PROJECT.get()
-        if checked is not None and checked.id == project_id and not for_update:
+        pinned = self._pinned_version(project_id)
+        if checked is not None and checked.id == project_id and not for_update and not pinned:
             return checked
         try:
-            project: object = self.repository.get(project_id, deepcopy_from_cache=for_update)
+            project: object = self.repository.get(
+                project_id, deepcopy_from_cache=for_update, version=pinned
+            )
         except AggregateNotFoundError:
             raise ProjectNotFoundError(f"project {project_id} not found") from None
         if not isinstance(project, Project):
@@ -118,7 +122,7 @@ class LedgerService(Application[UUID]):
         """The ``cls`` aggregate ``item_id`` of project ``project_id``, or ``error``.
         An item of another project is "not found", never disclosed."""
         try:
-            item: object = self.repository.get(item_id)
+            item: object = self.repository.get(item_id, version=self._pinned_version(item_id))
         except AggregateNotFoundError:
             raise error(f"{cls.__name__.lower()} {item_id} not found") from None
         if not isinstance(item, cls) or item.project_id != project_id:
@@ -178,12 +182,39 @@ class LedgerService(Application[UUID]):
         self.check_version(item, expected_version)
         return item
 
+    @staticmethod
+    def _pinned_version(aggregate_id: UUID) -> int | None:
+        """The version to read ``aggregate_id`` at when the command retries a save whose
+        outcome was unknown (see :mod:`ledger.storage.outcome`); ``None``: the current one."""
+        doubt = outcome.in_doubt()
+        if doubt is None:
+            return None
+        return doubt.pins().get(aggregate_id)
+
+    def _stored_already(self) -> bool:
+        """True if this command retries a save in doubt and that save's events are stored
+        (exactly its bytes, at its ids and versions)."""
+        doubt = outcome.in_doubt()
+        if doubt is None or not doubt.events:
+            return False
+        for event in doubt.events:
+            stored = self.recorder.select_events(
+                UUID(event.originator_id),
+                gt=event.originator_version - 1,
+                lte=event.originator_version,
+            )
+            if not stored or outcome.digest(stored[0].state) != event.sha256:
+                return False
+        return True
+
     def save_changes(self, *aggregates: LedgerAggregate) -> Recorded:
         """Save atomically; a concurrent write to any of them is a :class:`ConflictError`.
         The result names the first aggregate, the one the command was about."""
         try:
             recordings = self.save(*aggregates)
         except IntegrityError:
+            if self._stored_already():  # the retry of a save that was stored after all
+                return Recorded(aggregates[0].id, aggregates[0].version, 0)
             # The cache holds copies (deep-copied on get), so it is unharmed; fast-forward
             # brings it up to the other writer's events on the next get.
             raise ConflictError(

@@ -105,6 +105,8 @@ def _postgres_env(url: str) -> dict[str, str]:
         "POSTGRES_CONNECT_TIMEOUT": "10",
         "POSTGRES_POOL_SIZE": "5",
         "POSTGRES_MAX_OVERFLOW": "10",
+        # Test each pooled connection before use: after a database restart, none is dead.
+        "POSTGRES_PRE_PING": "y",
         # Never POSTGRES_ENABLE_DB_FUNCTIONS: with it, tracking rows are silently not written.
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
     }

@@ -147,8 +147,18 @@ class SqlDatabase:
                 kwargs["password"] = env["POSTGRES_PASSWORD"]
             if env.get("POSTGRES_SCHEMA"):
                 kwargs["options"] = f"-c search_path={env['POSTGRES_SCHEMA']}"
+            # ``check``: a connection is tested (one round trip) before it is handed out, so
+            # that after a database restart no request gets a dead one; ``timeout``: how long
+            # a request waits for a connection while the database is away.
             self._pool = ConnectionPool(
-                conninfo, kwargs=kwargs, min_size=1, max_size=8, open=True, name="accord-sql"
+                conninfo,
+                kwargs=kwargs,
+                min_size=1,
+                max_size=8,
+                open=True,
+                name="accord-sql",
+                check=ConnectionPool.check_connection,
+                timeout=float(env.get("POSTGRES_CONNECT_TIMEOUT", "10")),
             )
 
     # ------------------------------------------------------------------ transactions
