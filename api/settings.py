@@ -59,3 +59,8 @@ class Settings:
     idempotency_ttl_seconds: int = 24 * 3600
     #: After how long a claimed Idempotency-Key whose request never finished may be retried.
     idempotency_stale_seconds: int = 60
+    #: A query answered from views whose oldest unapplied event is older than this (seconds)
+    #: says it is stale (``Accord-Views-Stale`` header, ``views.stale`` field).
+    stale_after_seconds: float = field(
+        default_factory=lambda: _float("ACCORD_STALE_AFTER_SECONDS", 10.0)
+    )

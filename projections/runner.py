@@ -136,6 +136,24 @@ class RunnerStatus:
 
 
 @dataclass(frozen=True)
+class ViewHealth:
+    """A view as an operator sees it: ``current`` (at the head), ``catching_up`` (behind, a
+    runner is on it), ``erroring`` (behind, and the runners on it fail: ``last_error``) or
+    ``stalled`` (behind, and no runner has been heard of for
+    :data:`HEARTBEAT_TIMEOUT_SECONDS`)."""
+
+    name: str
+    position: int
+    head: int
+    state: str
+    last_error: str | None = None
+
+    @property
+    def lag(self) -> int:
+        return max(0, self.head - self.position)
+
+
+@dataclass(frozen=True)
 class Freshness:
     """How far the live views are behind the log: ``behind`` events, the oldest of them
     recorded ``seconds`` ago (0 when none is missing). ``stale`` when ``seconds`` exceeds the
@@ -406,7 +424,7 @@ class ProjectionRunner:
                 step,
                 stop=self._stop,
                 health=self.health,
-                backoff=backoff,
+                backoff=backoff or Backoff(first=0.2, longest=2.0),
                 after_failure=lambda: self._heartbeat(force=True),
             )
         finally:
@@ -470,6 +488,29 @@ class ProjectionRunner:
             )
             for r in rows
         ]
+
+    def view_health(self) -> list[ViewHealth]:
+        """Every view's state (see :class:`ViewHealth`), from the tracking rows and the
+        heartbeats of every runner of this database, this one's own state included."""
+        alive = [r for r in self.runners() if r.alive and r.runner != self.runner_id]
+        own = self.health.report
+        states = [(r.state, r.last_error) for r in alive]
+        if own.state not in ("starting", "stopped"):
+            states.append((own.state, own.last_error))
+        working = any(state == "running" for state, _ in states)
+        errors = [error for state, error in states if state == "retrying"]
+        views = []
+        for s in self.status():
+            if s.lag == 0:
+                state, error = "current", None
+            elif errors and not working:
+                state, error = "erroring", errors[0]
+            elif not states:
+                state, error = "stalled", None
+            else:
+                state, error = "catching_up", None
+            views.append(ViewHealth(s.name, s.position, s.head, state, error))
+        return views
 
     @property
     def report(self) -> LoopReport:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.bootstrap import Services
 from api.deps import ProjectMember, ServicesDep
@@ -31,6 +31,7 @@ from api.schemas.queries import (
     OpenItemsPublic,
     PromiseRecord,
     PromisesPublic,
+    ViewsFreshness,
 )
 from projections import queries as q
 from projections.asof import LiveViews, replay
@@ -85,10 +86,32 @@ def live_views(services: Services, wait_for: int | None) -> LiveViews:
     return LiveViews(services.runner)
 
 
+#: Headers of every answer: how far behind the views are.
+BEHIND_HEADER = "Accord-Views-Behind"
+STALE_HEADER = "Accord-Views-Stale"
+
+
+def views_state(services: Services, response: Response) -> ViewsFreshness:
+    """How current the live views are; said in headers too, so that no answer from views
+    behind by more than the bound is silently stale."""
+    fresh = services.runner.freshness(services.settings.stale_after_seconds)
+    response.headers[BEHIND_HEADER] = str(fresh.behind)
+    if fresh.stale:
+        response.headers[STALE_HEADER] = f"{fresh.seconds:.1f}"
+    return ViewsFreshness(
+        position=fresh.position,
+        head=fresh.head,
+        behind=fresh.behind,
+        seconds_behind=fresh.seconds,
+        stale=fresh.stale,
+    )
+
+
 @router.get("/open-items", responses=RESPONSES)
 def open_items(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     now: Instant = None,
     as_of: Instant = None,
     basis: Basis = "occurred",
@@ -103,6 +126,7 @@ def open_items(
     live = live_views(services, wait_for)
     views = replay(services.runner, project, as_of, basis, views=["open_items"]) if as_of else live
     return OpenItemsPublic(
+        views=views_state(services, response),
         now=iso(moment) or "",
         as_of=iso(as_of),
         position=services.runner.position(["open_items"]),
@@ -114,6 +138,7 @@ def open_items(
 def baseline(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     as_of: Instant = None,
     basis: Basis = "recorded",
     wait_for: WaitFor = None,
@@ -129,6 +154,7 @@ def baseline(
     else:
         entries = q.expectations_as_of(live, project, as_of, basis)
     return BaselinePublic(
+        views=views_state(services, response),
         as_of=iso(as_of),
         basis=basis,
         position=services.runner.position(["expectations"]),
@@ -140,6 +166,7 @@ def baseline(
 def baseline_diff(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     from_: Annotated[datetime, Query(alias="from", description="The earlier instant.")],
     to: Annotated[datetime | None, Query(description="The later instant (default: now).")] = None,
     basis: Basis = "recorded",
@@ -156,6 +183,7 @@ def baseline_diff(
         live_views(services, wait_for), str(access.project_id), since, until, basis
     )
     return DiffPublic(
+        views=views_state(services, response),
         from_=iso(since) or "",
         to=iso(until) or "",
         basis=basis,
@@ -167,6 +195,7 @@ def baseline_diff(
 def audit(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     person: Annotated[
         str | None, Query(max_length=254, description="Events involving them.")
     ] = None,
@@ -197,6 +226,7 @@ def audit(
         live_views(services, wait_for), str(access.project_id), where, int(cursor or 0), limit
     )
     return AuditPage(
+        views=views_state(services, response),
         items=[AuditEntry(**r) for r in rows],
         next_cursor=str(next_cursor) if next_cursor is not None else None,
     )
@@ -206,6 +236,7 @@ def audit(
 def who_promised_what(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     person: Annotated[
         str | None, Query(max_length=254, description="Only their promises, made or received.")
     ] = None,
@@ -218,13 +249,16 @@ def who_promised_what(
         str(access.project_id),
         person.strip().lower() if person else None,
     )
-    return PromisesPublic(items=[PromiseRecord.model_validate(r) for r in rows])
+    return PromisesPublic(
+        views=views_state(services, response), items=[PromiseRecord.model_validate(r) for r in rows]
+    )
 
 
 @router.get("/timeline", responses=RESPONSES)
 def timeline(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     cursor: Cursor = None,
     limit: Limit = 100,
     wait_for: WaitFor = None,
@@ -235,6 +269,7 @@ def timeline(
         live_views(services, wait_for), str(access.project_id), int(cursor or 0), limit
     )
     return AuditPage(
+        views=views_state(services, response),
         items=[AuditEntry(**r) for r in rows],
         next_cursor=str(next_cursor) if next_cursor is not None else None,
     )
@@ -244,6 +279,7 @@ def timeline(
 def metrics(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     now: Instant = None,
     wait_for: WaitFor = None,
 ) -> MetricsPublic:
@@ -251,13 +287,16 @@ def metrics(
     per party."""
     moment = _aware(now, "now") or datetime.now(UTC)
     live = live_views(services, wait_for)
-    return MetricsPublic(**q.metrics(live, str(access.project_id), moment))
+    return MetricsPublic(
+        **q.metrics(live, str(access.project_id), moment), views=views_state(services, response)
+    )
 
 
 @router.get("/history", responses=RESPONSES)
 def history(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     until: Instant = None,
     basis: Basis = "recorded",
     cursor: Cursor = None,
@@ -273,6 +312,7 @@ def history(
     moment = until or datetime.now(UTC)
     lines, next_cursor = q.timeline(views, project, int(cursor or 0), limit)
     return HistoryPublic(
+        views=views_state(services, response),
         until=iso(until),
         basis=basis,
         timeline=[AuditEntry(**r) for r in lines],

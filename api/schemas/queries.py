@@ -79,6 +79,22 @@ class BaseModel(_BaseModel):
             cls.model_rebuild(force=True)
 
 
+class ViewsFreshness(BaseModel):
+    """How current the views behind an answer are (also in the ``Accord-Views-Behind`` header,
+    and ``Accord-Views-Stale`` when ``stale``)."""
+
+    position: int = Field(description="The log position every view had reached.")
+    head: int = Field(description="The latest position in the log.")
+    behind: int = Field(description="Events recorded that the views have not applied yet.")
+    seconds_behind: float = Field(
+        description="Age of the oldest event the views have not applied (0 when current)."
+    )
+    stale: bool = Field(
+        description="True when `seconds_behind` exceeds the server's bound "
+        "(`ACCORD_STALE_AFTER_SECONDS`): the answer may miss recent events."
+    )
+
+
 class BallInCourt(BaseModel):
     party: str | None = Field(description="`team` or `client`: whose move it is.")
     person: str | None = Field(description="The one person whose move it is, when there is one.")
@@ -106,6 +122,9 @@ class OpenItemsPublic(BaseModel):
     as_of: str | None = Field(description="Set when the items are those open at an instant.")
     position: int = Field(description="The log position the views had reached.")
     items: list[OpenItem]
+    views: ViewsFreshness | None = Field(
+        default=None, description="How current the views behind this answer are."
+    )
 
 
 class ChangeRequestRef(BaseModel):
@@ -146,6 +165,9 @@ class BaselinePublic(BaseModel):
     basis: str = Field(description="`recorded` (what the ledger said then) or `occurred`.")
     position: int
     items: list[BaselineEntry]
+    views: ViewsFreshness | None = Field(
+        default=None, description="How current the views behind this answer are."
+    )
 
 
 class DiffEntry(BaseModel):
@@ -169,6 +191,9 @@ class DiffPublic(BaseModel):
     changes: list[DiffEntry]
 
     model_config = {"populate_by_name": True}
+    views: ViewsFreshness | None = Field(
+        default=None, description="How current the views behind this answer are."
+    )
 
 
 class AuditEntry(BaseModel):
@@ -189,6 +214,9 @@ class AuditEntry(BaseModel):
 class AuditPage(BaseModel):
     items: list[AuditEntry]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
+    views: ViewsFreshness | None = Field(
+        default=None, description="How current the views behind this answer are."
+    )
 
 
 class SourceRef(BaseModel):
@@ -225,6 +253,9 @@ class PromiseRecord(BaseModel):
 
 class PromisesPublic(BaseModel):
     items: list[PromiseRecord]
+    views: ViewsFreshness | None = Field(
+        default=None, description="How current the views behind this answer are."
+    )
 
 
 class MetricsPublic(BaseModel):
@@ -242,6 +273,9 @@ class MetricsPublic(BaseModel):
     commitments_by_promisor_party: dict[str, Any] = Field(
         description="Per promisor party: due, kept on time, kept late, overdue, share on time."
     )
+    views: ViewsFreshness | None = Field(
+        default=None, description="How current the views behind this answer are."
+    )
 
 
 class HistoryPublic(BaseModel):
@@ -251,3 +285,6 @@ class HistoryPublic(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the timeline's next page.")
     open_items: list[OpenItem]
     baseline: list[BaselineEntry]
+    views: ViewsFreshness | None = Field(
+        default=None, description="How current the views behind this answer are."
+    )

@@ -21,6 +21,7 @@ from ledger.domain.errors import ConflictError
 from ledger.domain.ids import derive_id
 from ledger.domain.project import NotAMemberError, Project, ProjectNotFoundError
 from ledger.storage import outcome
+from ledger.storage.pools import install_sweeping_check
 from ledger.storage.settings import Storage, parse_database_url
 from ledger.storage.transcoding import OrjsonTranscoder, StrictMapper
 
@@ -61,6 +62,9 @@ class LedgerService(Application[UUID]):
     def __init__(self, database_url: str | None = None, env: Mapping[str, str] | None = None):
         self.storage: Storage = parse_database_url(database_url)
         super().__init__(env={**self.storage.env, **(env or {})})
+        datastore = getattr(self.recorder, "datastore", None)
+        if datastore is not None and getattr(datastore, "pre_ping", False):
+            install_sweeping_check(datastore.pool)  # see ledger.storage.pools
 
     # ------------------------------------------------------------------- infrastructure
 

@@ -23,6 +23,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
+from ledger.storage.pools import install_sweeping_check
 from ledger.storage.settings import Storage, parse_database_url
 
 Row = tuple[Any, ...]
@@ -158,8 +159,9 @@ class SqlDatabase:
                 open=True,
                 name="accord-sql",
                 check=ConnectionPool.check_connection,
-                timeout=float(env.get("POSTGRES_CONNECT_TIMEOUT", "10")),
+                timeout=float(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
             )
+            install_sweeping_check(self._pool)  # see ledger.storage.pools
 
     # ------------------------------------------------------------------ transactions
 
