@@ -22,6 +22,8 @@ stored answer expired finds the first item instead of creating a second.
 from __future__ import annotations
 
 import hashlib
+import logging
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +31,7 @@ from typing import Any
 import orjson
 
 from ledger.storage.outcome import PendingWrites
+from ledger.storage.resilience import Backoff
 from ledger.storage.sql import SqlDatabase
 
 SCHEMA = (
@@ -51,6 +54,8 @@ SCHEMA = (
 )
 
 MAX_KEY_LENGTH = 255
+
+log = logging.getLogger("accord.api")
 
 
 def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
@@ -99,6 +104,9 @@ class IdempotencyStore:
         self.db = db
         self.ttl_ms = ttl_seconds * 1000
         self.stale_ms = stale_seconds * 1000
+        self._lock = threading.Lock()
+        self._unwritten: list[tuple[str, str, PendingWrites]] = []
+        self._flusher: threading.Thread | None = None
 
     def claim(self, email: str, key: str, request_fingerprint: str) -> Claim:
         now = _now_ms()
@@ -148,7 +156,39 @@ class IdempotencyStore:
 
     def keep_in_doubt(self, email: str, key: str, pending: PendingWrites) -> None:
         """The request's write may have been stored: keep the key (never released), remember
-        the events in doubt, and let a retry take the claim over at once."""
+        the events in doubt, and let a retry take the claim over at once. The database is
+        likely away at this moment: what cannot be written now is written by a thread of its
+        own as soon as it is back (meanwhile the claim stands, and a retry is told 409 "still
+        running"). Never raises."""
+        try:
+            self._keep_in_doubt(email, key, pending)
+        except Exception as e:
+            log.warning("Idempotency-Key in doubt kept in memory until the database is back: %s", e)
+            with self._lock:
+                self._unwritten.append((email, key, pending))
+                if self._flusher is None or not self._flusher.is_alive():
+                    self._flusher = threading.Thread(
+                        target=self._flush, name="accord-idempotency-doubts", daemon=True
+                    )
+                    self._flusher.start()
+
+    def _flush(self) -> None:
+        backoff = Backoff(first=0.2, longest=2.0)
+        while True:
+            with self._lock:
+                if not self._unwritten:
+                    self._flusher = None
+                    return
+                email, key, pending = self._unwritten[0]
+            try:
+                self._keep_in_doubt(email, key, pending)
+            except Exception:
+                time.sleep(backoff.next())
+                continue
+            with self._lock:
+                self._unwritten.pop(0)
+
+    def _keep_in_doubt(self, email: str, key: str, pending: PendingWrites) -> None:
         events = orjson.dumps([e.as_list() for e in pending.events]).decode()
         with self.db.transaction() as tx:
             if pending.events:

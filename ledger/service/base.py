@@ -214,16 +214,21 @@ class LedgerService(Application[UUID]):
     def save_changes(self, *aggregates: LedgerAggregate) -> Recorded:
         """Save atomically; a concurrent write to any of them is a :class:`ConflictError`.
         The result names the first aggregate, the one the command was about."""
+        doubt = outcome.in_doubt()
         try:
             recordings = self.save(*aggregates)
         except IntegrityError:
             if self._stored_already():  # the retry of a save that was stored after all
+                assert doubt is not None
+                doubt.settled = True
                 return Recorded(aggregates[0].id, aggregates[0].version, 0)
             # The cache holds copies (deep-copied on get), so it is unharmed; fast-forward
             # brings it up to the other writer's events on the next get.
             raise ConflictError(
                 "someone else changed this item at the same time; reload it and try again"
             ) from None
+        if doubt is not None:
+            doubt.settled = True
         return _recorded(aggregates[0], recordings)
 
     def create_once(self, new_id: UUID, build: Callable[[], Sequence[LedgerAggregate]]) -> Recorded:

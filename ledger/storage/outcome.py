@@ -23,6 +23,7 @@ with it instead of storing the step a second time.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -34,6 +35,12 @@ from eventsourcing.persistence import PersistenceError
 
 #: How long a save in doubt keeps trying to find out whether it was stored (seconds).
 RESOLVE_SECONDS = 15.0
+RESOLVE_SECONDS_VARIABLE = "ACCORD_WRITE_RESOLVE_SECONDS"
+
+
+def resolve_seconds() -> float:
+    """:data:`RESOLVE_SECONDS`, or ``ACCORD_WRITE_RESOLVE_SECONDS`` when set."""
+    return float(os.environ.get(RESOLVE_SECONDS_VARIABLE) or RESOLVE_SECONDS)
 
 
 class OutcomeUnknownError(PersistenceError):
@@ -56,6 +63,8 @@ class PendingWrites:
     """The events of the last save attempted in this context (one HTTP request)."""
 
     events: list[PendingEvent] = field(default_factory=list)
+    #: Set once the retry's own save has settled the doubt: reads are current again.
+    settled: bool = False
 
     def note(self, stored_events: Sequence[Any]) -> None:
         self.events = [
@@ -115,5 +124,6 @@ def resolving(pending: PendingWrites) -> Iterator[None]:
 
 
 def in_doubt() -> PendingWrites | None:
-    """The save in doubt that the current command is a retry of, if any."""
-    return _RESOLVING.get()
+    """The save in doubt that the current command is a retry of, if any (and not settled)."""
+    doubt = _RESOLVING.get()
+    return doubt if doubt is not None and not doubt.settled else None

@@ -76,7 +76,8 @@ class AccordPostgresApplicationRecorder(PostgresApplicationRecorder):
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         outcome.note_attempt(stored_events)
-        deadline = time.monotonic() + outcome.RESOLVE_SECONDS
+        patience = outcome.resolve_seconds()
+        deadline = time.monotonic() + patience
         backoff = Backoff(first=0.1, longest=1.0)
         while True:
             try:
@@ -88,7 +89,7 @@ class AccordPostgresApplicationRecorder(PostgresApplicationRecorder):
                 if time.monotonic() > deadline:
                     raise outcome.OutcomeUnknownError(
                         f"the database connection failed during a save ({error}) and did not "
-                        f"come back within {outcome.RESOLVE_SECONDS:.0f} s to tell whether it "
+                        f"come back within {patience:.0f} s to tell whether it "
                         "was stored"
                     ) from error
                 time.sleep(backoff.next())
