@@ -306,6 +306,7 @@ class Integrity:
         checkpoints of (proofs from heads witnessed by included acknowledgements are always
         included)."""
         items = select_evidence(self.events, scope)
+        projects = {str(i.fields["project_id"]) for i in items if i.fields.get("project_id")}
         checkpoint = self.make_checkpoint()  # seals everything stored so far: the items too
         return build_bundle(
             items,
@@ -314,7 +315,7 @@ class Integrity:
             checkpoints=self.checkpoints,
             checkpoint=checkpoint,
             verifier=self.verifier,
-            documents=documents if documents is not None else self._document_getter(),
+            documents=documents if documents is not None else self._document_getter(projects),
             consistency_from=consistency_from,
             created_at=created_at,
         )
@@ -329,12 +330,16 @@ class Integrity:
         temporary.replace(path)
         return len(data)
 
-    def _document_getter(self) -> DocumentGetter:
+    def _document_getter(self, projects: set[str]) -> DocumentGetter:
+        """Documents held by one of ``projects`` (stored through it): an event that merely
+        names a digest does not bring another project's document into a bundle."""
         from ledger.storage.documents import DocumentIntegrityError, DocumentStore
 
         store = DocumentStore(self.db)
 
         def get(digest: str) -> HeldDocument | None:
+            if not store.holders(digest) & projects:
+                return None
             try:
                 found = store.load(digest)
             except DocumentIntegrityError:
