@@ -167,6 +167,11 @@ class LedgerService(Application[UUID]):
         item = self.load_for_update(cls, project_id, item_id, error, expected_version)
         return project, act, item
 
+    def require_consent(self, project_id: UUID, act: Act, step: str) -> None:
+        """``step`` binds ``act.principal``: their own credential or their named delegate only
+        (see :meth:`ledger.domain.project.Project.require_consent`)."""
+        self.get_project(project_id).require_consent(act, step)
+
     @staticmethod
     def require_members(project: Project, **people: str) -> None:
         """Each named person (keyword = the input field) is a current member."""
