@@ -24,6 +24,8 @@ from api.routers import ROUTERS
 from api.routers.imports import UPLOAD_PATHS
 from api.settings import Settings
 from api.storage_faults import install_storage_fault_handlers
+from api.web import UPLOAD_PATHS as WEB_UPLOAD_PATHS
+from api.web import install_web
 from ledger.service.application import Ledger
 
 DESCRIPTION = """\
@@ -79,6 +81,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     app.state.services = services
     app.state.settings = settings
     app.state.ledger = services.ledger
+    install_web(app, services)  # the pages for people at /, beside the JSON API (docs/web.md)
     # Added last = outermost: the body limit applies before an Idempotency-Key is claimed.
     app.add_middleware(
         IdempotencyMiddleware,
@@ -91,7 +94,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         BodyLimitMiddleware,
         limit=settings.max_body_bytes,
         upload_limit=settings.max_upload_bytes,
-        upload_paths=UPLOAD_PATHS,
+        upload_paths=f"{UPLOAD_PATHS}|{WEB_UPLOAD_PATHS}",
     )
     return app
 

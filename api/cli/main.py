@@ -109,6 +109,10 @@ def _print_demo_tokens(
     typer.echo("\nBearer tokens for the HTTP API (new on each run; earlier ones stay valid):")
     for role, token in issued:
         typer.echo(f"  {role:<16} {token.token}")
+    typer.echo(
+        f"\nOnce `accord serve` runs, open {base_url}/ in a browser and sign in with one of "
+        "these tokens (the web app; docs/web.md)."
+    )
     typer.echo("\nTry, once `accord serve` runs:")
     typer.echo(
         f'  curl -H "Authorization: Bearer {issued[0][1].token}" '
