@@ -106,10 +106,22 @@ class IdempotencyStore:
         self.stale_ms = stale_seconds * 1000
         self._lock = threading.Lock()
         self._unwritten: list[tuple[str, str, PendingWrites]] = []
+        self._abandoned: dict[tuple[str, str], int] = {}
         self._flusher: threading.Thread | None = None
 
     def claim(self, email: str, key: str, request_fingerprint: str) -> Claim:
         now = _now_ms()
+        try:
+            return self._claim(email, key, request_fingerprint, now)
+        except Exception:
+            # The claim may have been committed just before the connection died: this
+            # process remembers it, so that the retry of this request may take it over at
+            # once rather than hear "still running" from its own dead claim.
+            with self._lock:
+                self._abandoned[(email, key)] = now
+            raise
+
+    def _claim(self, email: str, key: str, request_fingerprint: str, now: int) -> Claim:
         with self.db.transaction() as tx:
             tx.execute(
                 "INSERT INTO api_idempotency (email, idempotency_key, fingerprint, claimed_at) "
@@ -129,6 +141,10 @@ class IdempotencyStore:
             stored_fingerprint, claimed_at, status, headers, body = row
             expired = claimed_at < now - self.ttl_ms
             stale = status is None and claimed_at < now - self.stale_ms
+            with self._lock:
+                abandoned = self._abandoned.pop((email, key), None)
+            if status is None and abandoned == claimed_at:
+                stale = True  # this process's own claim, whose request never ran
             doubt = self._doubt(tx, email, key) if status is None else None
             if doubt is not None and stored_fingerprint != request_fingerprint:
                 return Claim(Outcome.MISMATCH)  # a write in doubt is this request's, for ever

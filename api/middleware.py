@@ -7,6 +7,7 @@ it) and hands it on.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from urllib.parse import parse_qsl
@@ -25,7 +26,7 @@ from api.idempotency import (
     valid_key,
 )
 from api.problems import PROBLEM_MEDIA_TYPE, problem_bytes
-from api.storage_faults import OUTCOME_HEADER
+from api.storage_faults import OUTCOME_HEADER, RETRY_AFTER_SECONDS, UNAVAILABLE
 from api.tokens import Principal
 from ledger.storage import outcome
 from ledger.storage.outcome import PendingWrites
@@ -36,7 +37,9 @@ PRINCIPAL_STATE_KEY = "accord_principal"
 _REPLAYED_HEADERS = frozenset({"content-type", "etag", "location", "accord-position"})
 
 
-async def _send_problem(send: Send, slug: str, detail: str) -> None:
+async def _send_problem(
+    send: Send, slug: str, detail: str, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
     status, body = problem_bytes(slug, detail)
     await send(
         {
@@ -45,6 +48,7 @@ async def _send_problem(send: Send, slug: str, detail: str) -> None:
             "headers": [
                 (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
                 (b"content-length", str(len(body)).encode()),
+                *(extra or []),
             ],
         }
     )
@@ -277,9 +281,18 @@ class IdempotencyMiddleware:
         )
         authorization = headers.get("authorization", "")
         # One trip to a worker thread: who is asking, and their claim on the key.
-        principal, claim = await to_thread.run_sync(
-            self._authenticate_and_claim, authorization, key, request_fingerprint
-        )
+        try:
+            principal, claim = await to_thread.run_sync(
+                self._authenticate_and_claim, authorization, key, request_fingerprint
+            )
+        except UNAVAILABLE:  # outside the app's handlers: answer as they would
+            await _send_problem(
+                send,
+                "storage-unavailable",
+                "the database is not answering; retry in a moment with the same Idempotency-Key",
+                [(b"retry-after", RETRY_AFTER_SECONDS.encode())],
+            )
+            return
         if principal is None or claim is None:
             await self.app(scope, _replay(body), send)
             return
@@ -354,20 +367,43 @@ class IdempotencyMiddleware:
                 else:
                     await self.app(scope, _replay(body), capture)
             except BaseException:
-                await to_thread.run_sync(self.store.release, email, key)
+                await to_thread.run_sync(self._release_quietly, email, key)
                 raise
         if unknown or (doubt is not None and status >= 500):
             # Stored or not, nobody knows yet: the key stays taken by this request.
             in_doubt = pending if pending.events else doubt or PendingWrites()
             await to_thread.run_sync(self.store.keep_in_doubt, email, key, in_doubt)
             return
-        if doubt is not None:
-            await to_thread.run_sync(self.store.settle, email, key)
         if 200 <= status < 300:
             answer = StoredAnswer(status, kept, b"".join(chunks))
-            await to_thread.run_sync(self.store.complete, email, key, answer)
+            await to_thread.run_sync(self._complete, email, key, answer, pending, doubt)
         else:
-            await to_thread.run_sync(self.store.release, email, key)
+            if doubt is not None:
+                await to_thread.run_sync(self.store.settle, email, key)
+            await to_thread.run_sync(self._release_quietly, email, key)
+
+    def _complete(
+        self,
+        email: str,
+        key: str,
+        answer: StoredAnswer,
+        pending: PendingWrites,
+        doubt: PendingWrites | None,
+    ) -> None:
+        """Keep the answer. If the database fails just then, the write is stored but its
+        answer is not: the key is kept in doubt, so that a retry answers from the write."""
+        try:
+            if doubt is not None:
+                self.store.settle(email, key)
+            self.store.complete(email, key, answer)
+        except UNAVAILABLE:
+            self.store.keep_in_doubt(email, key, pending if pending.events else doubt or pending)
+
+    def _release_quietly(self, email: str, key: str) -> None:
+        """Release the claim of a request that stored nothing; if the database is away, the
+        claim simply goes stale (``stale_seconds``) and is taken over then."""
+        with contextlib.suppress(UNAVAILABLE):
+            self.store.release(email, key)
 
 
 async def _send_answer(send: Send, answer: StoredAnswer) -> None:
