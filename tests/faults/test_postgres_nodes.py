@@ -49,16 +49,6 @@ def test_two_nodes_through_three_restarts_and_a_kill(
         time.sleep(1.5)
     finally:
         load.finish()
-    print(
-        "\nstatuses",
-        load.statuses(),
-        "made",
-        len(load.made),
-        "fulfilled",
-        len(load.fulfilled),
-        "outages",
-        [round(b - w, 2) for w, b in outages],
-    )
     assert not load.errors, load.errors
     assert load.made, load.statuses()
     assert not load.conflicts, load.conflicts[:3]
