@@ -191,6 +191,7 @@ class ProjectionRunner:
         self.health = LoopHealth("projections")
         self.runner_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._last_heartbeat = 0.0
+        self._running = False
         self.setup()
 
     # ------------------------------------------------------------------------ set-up
@@ -413,6 +414,7 @@ class ProjectionRunner:
         positions the database holds; the runner's state and last error are in
         :attr:`health` and in its heartbeat row."""
         self._stop.clear()
+        self._running = True
 
         def step() -> float:
             read = self.run_once()
@@ -428,6 +430,7 @@ class ProjectionRunner:
                 after_failure=lambda: self._heartbeat(force=True),
             )
         finally:
+            self._running = False
             try:
                 self._heartbeat(force=True)
             except Exception as e:
@@ -495,8 +498,9 @@ class ProjectionRunner:
         alive = [r for r in self.runners() if r.alive and r.runner != self.runner_id]
         own = self.health.report
         states = [(r.state, r.last_error) for r in alive]
-        if own.state not in ("starting", "stopped"):
-            states.append((own.state, own.last_error))
+        if self._running:  # this process runs it: starting counts as working
+            state = "running" if own.state == "starting" else own.state
+            states.append((state, own.last_error))
         working = any(state == "running" for state, _ in states)
         errors = [error for state, error in states if state == "retrying"]
         views = []

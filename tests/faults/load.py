@@ -123,6 +123,8 @@ class Load:
             except httpx.HTTPError:
                 with self._lock:
                     self.attempts.append(Outcome(url, sent, None))
+                if self.stop.is_set():
+                    return None  # the test is over (its node may be dead for good)
                 node += 1  # try the other node
                 time.sleep(0.1)
                 continue

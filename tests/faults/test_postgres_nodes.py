@@ -15,6 +15,7 @@ from collections.abc import Callable
 from uuid import UUID
 
 import httpx
+import pytest
 
 from ledger.domain.commitment import Commitment
 from ledger.service.application import Ledger
@@ -26,6 +27,8 @@ from tests.pgserver import PostgresServer
 from tests.projections.helpers import dump
 
 GRACE_SECONDS = 1.0
+
+pytestmark = pytest.mark.postgres
 
 
 def test_two_nodes_through_three_restarts_and_a_kill(

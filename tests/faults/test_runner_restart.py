@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from ledger.service.application import Ledger
 from projections.asof import LiveViews
 from projections.runner import ProjectionRunner
 from tests.pgserver import PostgresServer
 from tests.projections.helpers import dump
 from tests.scenarios import record_tour
+
+pytestmark = pytest.mark.postgres
 
 
 def test_the_runner_survives_a_database_restart(

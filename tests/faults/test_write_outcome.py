@@ -22,6 +22,8 @@ from ledger.service.application import Ledger
 from tests.api.conftest import CLIENT, MEMBERS, TM, build_api, make_settings
 from tests.faults.proxy import CuttingProxy
 
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture
 def proxy(pg_url: str) -> Iterator[tuple[CuttingProxy, str]]:
