@@ -167,7 +167,9 @@ class Integrity:
     def make_checkpoint(self, *, progress: Progress | None = None) -> Checkpoint:
         """Seal, then sign and keep a checkpoint of the whole log (the latest one, unchanged,
         if nothing was stored since). Refuses (``CheckpointError``) to sign a tree that is not
-        an extension of the latest kept checkpoint, as C2SP requires of a log."""
+        an extension of the latest kept checkpoint, as C2SP requires of a log, and to sign
+        with another key than the one that signed it (:class:`KeyMismatchError`)."""
+        self.check_key()
         self.log.seal(progress=progress)
         state = self.log.state()
         root = state.root()
