@@ -6,6 +6,9 @@
   events in doubt) instead of releasing it.
 * Any other connection failure (the server restarting, the pool finding no connection in time,
   a SQLite file locked too long) is ``storage-unavailable``.
+* A signing key that cannot be used — missing for a log that has checkpoints, another log's key,
+  readable by others — is ``signing-key-unusable`` (the message names the key expected): the
+  routes that sign (checkpoints, evidence bundles) cannot work until an operator restores it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from api.problems import problem_response
+from ledger.integrity.signing import KeyFileError
 from ledger.storage.outcome import OutcomeUnknownError
 
 log = logging.getLogger("accord.api")
@@ -55,6 +59,11 @@ def install_storage_fault_handlers(app: FastAPI) -> None:
             headers={"Retry-After": RETRY_AFTER_SECONDS},
         )
 
+    async def on_key(_: Request, exc: Exception) -> Response:
+        log.error("signing key: %s", exc)
+        return problem_response("signing-key-unusable", str(exc))
+
+    app.add_exception_handler(KeyFileError, on_key)
     app.add_exception_handler(OutcomeUnknownError, on_outcome_unknown)
     for error in UNAVAILABLE:
         app.add_exception_handler(error, on_unavailable)

@@ -15,6 +15,7 @@ import httpx
 
 from ledger.domain.commitment import Commitment
 from ledger.service.application import Ledger
+from tests.api.conftest import TM
 from tests.faults.conftest import ACCORD, Server
 from tests.faults.load import Load, prepare
 
@@ -97,4 +98,13 @@ def test_kill_9_and_backup_restore_under_writes(
         time.sleep(0.1)
     assert health["status"] == "degraded"
     assert "signed by key accord.ledger/" in loops["checkpoints"]["last_error"]
+    assert not (tmp_path / "restored" / "accord-log.key").exists()
+    # The routes that need the key say why they cannot answer (the tokens were restored too).
+    key = httpx.get(
+        f"{keyless.url}/v1/log/key",
+        headers={"Authorization": f"Bearer {tokens[TM]}"},
+        timeout=10,
+    )
+    assert key.status_code == 503
+    assert key.json()["type"].endswith("/signing-key-unusable")
     assert not (tmp_path / "restored" / "accord-log.key").exists()
