@@ -14,11 +14,17 @@ from fastapi.openapi.utils import get_openapi
 
 from api.bootstrap import Services, bootstrap
 from api.mail.smtp import start_mail_server
-from api.middleware import BodyLimitMiddleware, IdempotencyMiddleware, NulGuardMiddleware
+from api.middleware import (
+    BodyLimitMiddleware,
+    IdempotencyMiddleware,
+    JsonDepthMiddleware,
+    NulGuardMiddleware,
+)
 from api.problems import install_problem_handlers, problem_media_types
 from api.routers import ROUTERS
 from api.routers.imports import UPLOAD_PATHS
 from api.settings import Settings
+from api.storage_faults import install_storage_fault_handlers
 from api.web import UPLOAD_PATHS as WEB_UPLOAD_PATHS
 from api.web import install_web
 from ledger.service.application import Ledger
@@ -56,6 +62,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
             checkpoints = threading.Thread(
                 target=services.integrity.checkpoint_periodically,
                 args=(settings.checkpoint_seconds, stop_checkpoints, _log_checkpoint_error),
+                kwargs={"health": services.checkpoint_health},
                 name="accord-checkpoints",
                 daemon=True,
             )
@@ -86,6 +93,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         authenticate=services.tokens.authenticate,
     )
     app.add_middleware(NulGuardMiddleware)
+    app.add_middleware(JsonDepthMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
         limit=settings.max_body_bytes,
@@ -113,6 +121,7 @@ def _routes(lifespan: Any) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    install_storage_fault_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
     _document(app)

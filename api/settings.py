@@ -68,3 +68,8 @@ class Settings:
     mail_spool: str = field(
         default_factory=lambda: os.environ.get("ACCORD_MAIL_SPOOL", "accord-data/mail-spool")
     )
+    #: A query answered from views whose oldest unapplied event is older than this (seconds)
+    #: says it is stale (``Accord-Views-Stale`` header, ``views.stale`` field).
+    stale_after_seconds: float = field(
+        default_factory=lambda: _float("ACCORD_STALE_AFTER_SECONDS", 10.0)
+    )

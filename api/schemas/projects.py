@@ -67,6 +67,18 @@ class KeyContactDesignate(InPerson):
     area: Name = Field(description="The area, e.g. `approvals` or `billing`.")
 
 
+class DelegateName(InPerson):
+    delegate: Email = Field(
+        description="A member of your side who may give your consent for you (approve, "
+        "reject, accept, dispute, agree) from now on."
+    )
+
+
+class DelegationPublic(BaseModel):
+    member: str = Field(description="The member who named the delegates.")
+    delegates: list[str] = Field(description="Who may give their consent for them.")
+
+
 class ChannelModel(RequestModel):
     channel: Name = Field(description="The channel, e.g. `email` or `im`.")
     purpose: Title = Field(description="What it is used for.")
@@ -143,6 +155,9 @@ class ProjectPublic(ItemPublic):
         description="Bcc or send mail to this address and it is recorded in the project "
         "(`accord mail serve`; the domain is ACCORD_MAIL_DOMAIN). See docs/mail.md."
     )
+    delegations: list[DelegationPublic] = Field(
+        default_factory=list, description="Who named whom to give their consent for them."
+    )
 
     @classmethod
     def of(cls, item: Project) -> Self:
@@ -166,6 +181,11 @@ class ProjectPublic(ItemPublic):
             channels=[ChannelPublic.model_validate(c) for c in item.channels],
             cadences=[CadencePublic.model_validate(c) for c in item.cadences],
             inbox_address=inbox_address(item.id, item.name),
+            delegations=[
+                DelegationPublic(member=member, delegates=list(delegates))
+                for member, delegates in sorted(item.delegations.items())
+                if delegates
+            ],
         )
 
 

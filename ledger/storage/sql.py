@@ -23,6 +23,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
+from ledger.storage.pools import install_sweeping_check
 from ledger.storage.settings import Storage, parse_database_url
 
 Row = tuple[Any, ...]
@@ -147,9 +148,20 @@ class SqlDatabase:
                 kwargs["password"] = env["POSTGRES_PASSWORD"]
             if env.get("POSTGRES_SCHEMA"):
                 kwargs["options"] = f"-c search_path={env['POSTGRES_SCHEMA']}"
+            # ``check``: a connection is tested (one round trip) before it is handed out, so
+            # that after a database restart no request gets a dead one; ``timeout``: how long
+            # a request waits for a connection while the database is away.
             self._pool = ConnectionPool(
-                conninfo, kwargs=kwargs, min_size=1, max_size=8, open=True, name="accord-sql"
+                conninfo,
+                kwargs=kwargs,
+                min_size=1,
+                max_size=8,
+                open=True,
+                name="accord-sql",
+                check=ConnectionPool.check_connection,
+                timeout=float(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
             )
+            install_sweeping_check(self._pool)  # see ledger.storage.pools
 
     # ------------------------------------------------------------------ transactions
 

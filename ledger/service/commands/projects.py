@@ -171,6 +171,47 @@ class ProjectCommands(LedgerService):
         project.designate_key_contact(act, email=normalise_email(email), area=area)
         return self.save_changes(project)
 
+    def name_delegate(
+        self,
+        actor: str,
+        project_id: UUID,
+        *,
+        delegate: str,
+        occurred_at: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> Recorded:
+        """``actor`` names a member of their side who may give their consent for them; always
+        with their own credential (consent belongs to its owner)."""
+        project, act = self._own_step(project_id, actor, occurred_at, expected_version)
+        project.name_delegate(act, delegate=normalise_email(delegate, "delegate"))
+        return self.save_changes(project)
+
+    def revoke_delegate(
+        self,
+        actor: str,
+        project_id: UUID,
+        *,
+        delegate: str,
+        occurred_at: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> Recorded:
+        project, act = self._own_step(project_id, actor, occurred_at, expected_version)
+        project.revoke_delegate(act, delegate=normalise_email(delegate, "delegate"))
+        return self.save_changes(project)
+
+    def _own_step(
+        self,
+        project_id: UUID,
+        actor: str,
+        occurred_at: datetime | None,
+        expected_version: int | None,
+    ) -> tuple[Project, Act]:
+        act = Act(actor, occurred_at=occurred_at)
+        project = self.get_project(project_id, for_update=True)
+        project.require_recorder(act)
+        self.check_version(project, expected_version)
+        return project, act
+
     def set_communication_plan(
         self,
         actor: str,
