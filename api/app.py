@@ -11,8 +11,10 @@ from typing import Any
 from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 
 from api.bootstrap import Services, bootstrap
+from api.json_body import JsonContentTypeMiddleware
 from api.mail.smtp import start_mail_server
 from api.middleware import (
     BodyLimitMiddleware,
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     )
     app.add_middleware(NulGuardMiddleware)
     app.add_middleware(JsonDepthMiddleware)
+    app.add_middleware(JsonContentTypeMiddleware, except_paths=UPLOAD_PATHS)
     app.add_middleware(
         BodyLimitMiddleware,
         limit=settings.max_body_bytes,
@@ -113,7 +116,10 @@ def _log_checkpoint_error(error: Exception) -> None:
 
 
 def _routes(lifespan: Any) -> FastAPI:
-    app = FastAPI(
+    # FastAPIOffline: FastAPI with /docs and /redoc served from the assets its package ships
+    # (Swagger UI, ReDoc), under /docs-assets — no CDN, so the pages work offline.
+    app = FastAPIOffline(
+        static_url="/docs-assets",
         title="Accord",
         summary="Event-sourced communication ledger for project teams and their clients",
         description=DESCRIPTION,

@@ -11,6 +11,7 @@ from api.cli import (  # noqa: F401  (registers commands)
     imports,
     integrity,
     mail,
+    operations,
     projections,
     projects,
     tokens,

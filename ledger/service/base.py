@@ -22,8 +22,10 @@ from ledger.domain.ids import derive_id
 from ledger.domain.project import NotAMemberError, Project, ProjectNotFoundError
 from ledger.domain.time import due_at_for, require_plausible_due
 from ledger.storage import outcome
+from ledger.storage.availability import check_storage
 from ledger.storage.pools import install_sweeping_check
 from ledger.storage.settings import Storage, parse_database_url
+from ledger.storage.sql import prepare_sqlite_file
 from ledger.storage.transcoding import OrjsonTranscoder, StrictMapper
 
 A = TypeVar("A", bound=LedgerAggregate)
@@ -62,6 +64,9 @@ class LedgerService(Application[UUID]):
 
     def __init__(self, database_url: str | None = None, env: Mapping[str, str] | None = None):
         self.storage: Storage = parse_database_url(database_url)
+        check_storage(self.storage)  # StorageUnavailableError: one line, at once
+        if self.storage.is_sqlite:
+            prepare_sqlite_file(self.storage.env["SQLITE_DBNAME"])
         super().__init__(env={**self.storage.env, **(env or {})})
         datastore = getattr(self.recorder, "datastore", None)
         if datastore is not None and getattr(datastore, "pre_ping", False):

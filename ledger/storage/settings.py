@@ -4,6 +4,8 @@
 the working directory; the default is ``sqlite:///accord-data/accord.db``) or
 ``postgresql://user:password@host:port/dbname[?schema=name][&connect_timeout=seconds]``.
 :func:`storage_env` turns it into the settings eventsourcing reads.
+Whether the storage is there and is Accord's is checked when it is opened
+(:mod:`ledger.storage.availability`).
 """
 
 from __future__ import annotations
@@ -71,13 +73,22 @@ def _sqlite_env(url: str) -> dict[str, str]:
         )
     if path != ":memory:":
         file = Path(path)
-        file.parent.mkdir(parents=True, exist_ok=True)
+        if url == DEFAULT_DATABASE_URL:
+            # Only the default folder is made without asking: a mistyped path must not quietly
+            # start a new, empty ledger (``accord init --create`` makes any other folder).
+            file.parent.mkdir(parents=True, exist_ok=True)
         path = str(file)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": path,
         "SQLITE_LOCK_TIMEOUT": "10",
     }
+
+
+def _connect_timeout() -> int:
+    from ledger.storage.availability import connect_timeout
+
+    return connect_timeout()
 
 
 def _postgres_env(url: str) -> dict[str, str]:
@@ -102,8 +113,8 @@ def _postgres_env(url: str) -> dict[str, str]:
         "POSTGRES_PORT": str(port),
         "POSTGRES_USER": unquote(parts.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
-        # Also how long a request waits for a pooled connection while the database is away.
-        "POSTGRES_CONNECT_TIMEOUT": "5",
+        # How long to wait for the server (and for a pooled connection): ACCORD_CONNECT_TIMEOUT.
+        "POSTGRES_CONNECT_TIMEOUT": str(_connect_timeout()),
         "POSTGRES_POOL_SIZE": "5",
         "POSTGRES_MAX_OVERFLOW": "10",
         # Test each pooled connection before use: after a database restart, none is dead.
