@@ -1,4 +1,4 @@
-"""``accord project open | list | show | time-zone`` and ``accord member add | remove | list``: everything
+"""``accord project open | list | show | time-zone`` and ``accord member add | remove | list``:
 the README shows, without the HTTP API.
 
 ``project open`` prints the new project's id alone on standard output, so that
