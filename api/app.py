@@ -17,11 +17,17 @@ from api.bootstrap import Services, bootstrap
 from api.json_body import JsonContentTypeMiddleware
 from api.mail.smtp import start_mail_server
 from api.metrics import install_metrics
-from api.middleware import BodyLimitMiddleware, IdempotencyMiddleware, NulGuardMiddleware
+from api.middleware import (
+    BodyLimitMiddleware,
+    IdempotencyMiddleware,
+    JsonDepthMiddleware,
+    NulGuardMiddleware,
+)
 from api.problems import install_problem_handlers, problem_media_types
 from api.routers import ROUTERS
 from api.routers.imports import UPLOAD_PATHS
 from api.settings import Settings
+from api.storage_faults import install_storage_fault_handlers
 from api.web import UPLOAD_PATHS as WEB_UPLOAD_PATHS
 from api.web import install_web
 from ledger.service.application import Ledger
@@ -59,6 +65,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
             checkpoints = threading.Thread(
                 target=services.integrity.checkpoint_periodically,
                 args=(settings.checkpoint_seconds, stop_checkpoints, _log_checkpoint_error),
+                kwargs={"health": services.checkpoint_health},
                 name="accord-checkpoints",
                 daemon=True,
             )
@@ -89,6 +96,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         authenticate=services.tokens.authenticate,
     )
     app.add_middleware(NulGuardMiddleware)
+    app.add_middleware(JsonDepthMiddleware)
     app.add_middleware(JsonContentTypeMiddleware, except_paths=UPLOAD_PATHS)
     app.add_middleware(
         BodyLimitMiddleware,
@@ -121,6 +129,7 @@ def _routes(lifespan: Any) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    install_storage_fault_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
     _document(app)

@@ -84,6 +84,9 @@ KINDS: dict[str, tuple[int, str]] = {
     "idempotency-key-reused": (422, "The Idempotency-Key was used for a different request"),
     "internal": (500, "Internal error"),
     "views-behind": (503, "The read models have not caught up yet"),
+    "outcome-unknown": (503, "Whether the write was stored is not known yet"),
+    "storage-unavailable": (503, "The database is not answering"),
+    "signing-key-unusable": (503, "The server cannot sign checkpoints"),
 }
 
 

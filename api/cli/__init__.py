@@ -7,6 +7,7 @@ imported below so that its commands register.
 """
 
 from api.cli import (  # noqa: F401  (registers commands)
+    backup,
     imports,
     integrity,
     mail,

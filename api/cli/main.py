@@ -72,6 +72,9 @@ def demo(
     base_url: Annotated[
         str, typer.Option(help="Where `accord serve` will answer, for the printed curl line")
     ] = "http://127.0.0.1:8000",
+    time_zone: Annotated[
+        str, typer.Option("--time-zone", help="The demo team's IANA time zone")
+    ] = "Asia/Shanghai",
 ) -> None:
     """Record the demo project (safe to run again: nothing is duplicated)."""
     from ledger.interchange.demo import record_demo
@@ -79,7 +82,7 @@ def demo(
     ledger = open_ledger(database_url)
     try:
         before = ledger.recorder.max_notification_id() or 0
-        result = record_demo(ledger)
+        result = record_demo(ledger, time_zone=time_zone)
         after = ledger.recorder.max_notification_id() or 0
     finally:
         ledger.close()

@@ -1,5 +1,5 @@
-"""``accord project open | list | show`` and ``accord member add | remove | list``: everything
-the README shows, without the HTTP API.
+"""``accord project open | list | show | time-zone`` and ``accord member add | remove | list``:
+everything the README shows, without the HTTP API.
 
 ``project open`` prints the new project's id alone on standard output, so that
 ``PROJECT=$(accord project open ...)`` works; what it did goes to standard error. Steps are
@@ -18,6 +18,7 @@ from api.cli.errors import ExitCode, fail
 from api.cli.main import DatabaseURL, ProjectOption, app, console, err, open_ledger, project_id_of
 from ledger.domain.project import Project
 from ledger.domain.roles import Party, Role
+from ledger.domain.time import DEFAULT_TIME_ZONE
 from ledger.domain.topics import stored_topic
 
 project_app = typer.Typer(help="Projects: open one, list them, show one.", no_args_is_help=True)
@@ -43,6 +44,13 @@ def open_project(
     client_org: Annotated[str, typer.Option(help="The client's organisation")],
     team_org: Annotated[str, typer.Option(help="Your organisation (the team's side)")],
     actor: ActorOption,
+    time_zone: Annotated[
+        str,
+        typer.Option(
+            "--time-zone",
+            help="IANA time zone of the team (Asia/Shanghai): days, due dates and deadlines",
+        ),
+    ] = DEFAULT_TIME_ZONE,
     description: Annotated[str, typer.Option(help="What the project is about")] = "",
     actor_name: Annotated[
         str | None, typer.Option("--as-name", help="Your name as the project shows it")
@@ -58,14 +66,32 @@ def open_project(
             client_org=client_org,
             team_org=team_org,
             description=description,
+            time_zone=time_zone,
             actor_name=actor_name,
         )
     finally:
         ledger.close()
     typer.echo(str(recorded.id))
     err.print(
-        f"opened project {name!r} ({recorded.id}); {actor} is its team manager", soft_wrap=True
+        f"opened project {name!r} ({recorded.id}) in {time_zone}; {actor} is its team manager",
+        soft_wrap=True,
     )
+
+
+@project_app.command("time-zone")
+def change_time_zone(
+    project: ProjectOption,
+    time_zone: Annotated[str, typer.Argument(help="The new IANA time zone (Asia/Shanghai)")],
+    actor: ActorOption,
+    database_url: DatabaseURL = None,
+) -> None:
+    """Count the project's days in another time zone from now on (a team manager)."""
+    ledger = open_ledger(database_url)
+    try:
+        ledger.change_time_zone(actor, project_id_of(project), time_zone=time_zone)
+    finally:
+        ledger.close()
+    console.print(f"The project's days are now counted in {time_zone}.")
 
 
 @project_app.command("list")

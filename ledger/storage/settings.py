@@ -2,9 +2,10 @@
 
 ``ACCORD_DATABASE_URL`` is either ``sqlite:///path/to/file.db`` (relative paths are relative to
 the working directory; the default is ``sqlite:///accord-data/accord.db``) or
-``postgresql://user:password@host:port/dbname[?schema=name]``. :func:`storage_env` turns it into the
-settings eventsourcing reads. Whether the storage is there and is Accord's is checked when it is
-opened (:mod:`ledger.storage.availability`).
+``postgresql://user:password@host:port/dbname[?schema=name][&connect_timeout=seconds]``.
+:func:`storage_env` turns it into the settings eventsourcing reads.
+Whether the storage is there and is Accord's is checked when it is opened
+(:mod:`ledger.storage.availability`).
 """
 
 from __future__ import annotations
@@ -116,10 +117,18 @@ def _postgres_env(url: str) -> dict[str, str]:
         "POSTGRES_CONNECT_TIMEOUT": str(_connect_timeout()),
         "POSTGRES_POOL_SIZE": "5",
         "POSTGRES_MAX_OVERFLOW": "10",
+        # Test each pooled connection before use: after a database restart, none is dead.
+        "POSTGRES_PRE_PING": "y",
         # Never POSTGRES_ENABLE_DB_FUNCTIONS: with it, tracking rows are silently not written.
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
     }
     query = parse_qs(parts.query)
     if "schema" in query:
         env["POSTGRES_SCHEMA"] = query["schema"][0]
+    if "connect_timeout" in query:
+        # Seconds to connect, and to wait for a pooled connection while the database is away.
+        timeout = query["connect_timeout"][0]
+        if not timeout.isdigit() or int(timeout) < 1:
+            raise StorageURLError(f"{url!r}: connect_timeout is a whole number of seconds")
+        env["POSTGRES_CONNECT_TIMEOUT"] = timeout
     return env

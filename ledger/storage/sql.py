@@ -24,6 +24,7 @@ from uuid import UUID
 from eventsourcing.persistence import Notification
 
 from ledger.storage.availability import check_storage, connect_timeout, postgres_conninfo
+from ledger.storage.pools import install_sweeping_check
 from ledger.storage.settings import Storage, parse_database_url
 
 Row = tuple[Any, ...]
@@ -139,6 +140,9 @@ class SqlDatabase:
             from psycopg_pool import ConnectionPool
 
             conninfo, kwargs = postgres_conninfo(self.storage.env)
+            # ``check``: a connection is tested (one round trip) before it is handed out, so
+            # that after a database restart no request gets a dead one; ``timeout``: how long
+            # a request waits for a connection while the database is away.
             self._pool = ConnectionPool(
                 conninfo,
                 kwargs=kwargs,
@@ -146,8 +150,10 @@ class SqlDatabase:
                 max_size=8,
                 open=True,
                 name="accord-sql",
+                check=ConnectionPool.check_connection,
                 timeout=float(self.storage.env.get("POSTGRES_CONNECT_TIMEOUT", connect_timeout())),
             )
+            install_sweeping_check(self._pool)  # see ledger.storage.pools
 
     # ------------------------------------------------------------------ transactions
 
