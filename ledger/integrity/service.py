@@ -225,12 +225,13 @@ class Integrity:
         documents: DocumentGetter | None = None,
         consistency_from: Iterable[int] = (),
         created_at: datetime | None = None,
+        language: str = "en",
     ) -> bytes:
         """The evidence bundle (ZIP bytes) for ``scope``; ``EvidenceNotFoundError`` if the
         scope selects nothing. Documents come from the ledger's document store unless
         ``documents`` is given. ``consistency_from``: older tree sizes the recipient holds
         checkpoints of (proofs from heads witnessed by included acknowledgements are always
-        included)."""
+        included). ``language``: of the report (``en`` or ``zh-Hans``)."""
         items = select_evidence(self.events, scope)
         checkpoint = self.make_checkpoint()  # seals everything stored so far: the items too
         return build_bundle(
@@ -239,17 +240,23 @@ class Integrity:
             log=self.log,
             checkpoints=self.checkpoints,
             checkpoint=checkpoint,
-            verifier=self.verifier,
+            signer=self.signer,
             documents=documents if documents is not None else self._document_getter(),
             consistency_from=consistency_from,
             created_at=created_at,
+            language=language,
         )
 
     def export_evidence_file(
-        self, scope: EvidenceScope, path: Path, *, consistency_from: Iterable[int] = ()
+        self,
+        scope: EvidenceScope,
+        path: Path,
+        *,
+        consistency_from: Iterable[int] = (),
+        language: str = "en",
     ) -> int:
         """Write the bundle to ``path`` (atomically); returns its size in bytes."""
-        data = self.export_evidence(scope, consistency_from=consistency_from)
+        data = self.export_evidence(scope, consistency_from=consistency_from, language=language)
         temporary = path.with_name(f".{path.name}.part")
         temporary.write_bytes(data)
         temporary.replace(path)
