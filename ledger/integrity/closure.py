@@ -28,6 +28,7 @@ occurred at or before ``to``. Times are compared as instants; ``to`` is inclusiv
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -39,6 +40,7 @@ __all__ = [
     "ClosureEvent",
     "assign_roles",
     "linked_ids",
+    "parties_of",
     "source_ids",
 ]
 
@@ -108,10 +110,8 @@ def source_ids(events: Iterable[ClosureEvent]) -> list[str]:
             if value.get("_type_") == "Source" and isinstance(value.get("_data_"), dict):
                 cited = value["_data_"].get("id")
                 if isinstance(cited, dict) and isinstance(cited.get("_data_"), str):
-                    try:
+                    with suppress(ValueError):
                         found[str(UUID(hex=cited["_data_"]))] = None
-                    except ValueError:
-                        pass
             for v in value.values():
                 walk(v)
         elif type(value) is list:
@@ -286,3 +286,44 @@ def assign_roles(scope: Mapping[str, Any], events: Sequence[ClosureEvent]) -> di
         if event.type == "Project.Opened" or person in named:
             give(event, "context")
     return roles
+
+
+_PARTY_FIELDS: Final = ("promisor", "promisee", "requested_by", "raised_by", "person")
+_DECISIONS: Final = frozenset(
+    (
+        "ChangeRequest.Approved",
+        "ChangeRequest.Rejected",
+        "Commitment.FulfilmentAccepted",
+        "Commitment.FulfilmentDisputed",
+        "Commitment.Released",
+        "Expectation.DeliveryAccepted",
+        "Expectation.DeliveryRejected",
+        "AcknowledgementRequest.Acknowledged",
+        "AcknowledgementRequest.Disputed",
+        "Issue.SolutionChosen",
+        "Issue.ResolutionConfirmed",
+        "Issue.ResolutionDisputed",
+    )
+)
+
+
+def parties_of(events: Sequence[ClosureEvent], roles: Mapping[int, str]) -> set[str]:
+    """The people party to a subject, read from its own events and its acknowledgement
+    requests (``roles`` from :func:`assign_roles`): promisor, promisee, requester, raiser, the
+    person asked to acknowledge, the meeting's attendees, agreers, and whoever decided
+    (approved, rejected, accepted, disputed, acknowledged) — in person or through a recorder."""
+    parties: set[str] = set()
+    for event in events:
+        if roles.get(event.position) not in ("subject", "acknowledgement"):
+            continue
+        f = event.fields
+        for name in _PARTY_FIELDS:
+            if isinstance(f.get(name), str):
+                parties.add(f[name])
+        for name in ("attendees", "agreed_by"):
+            parties.update(p for p in f.get(name) or () if isinstance(p, str))
+        if event.type in _DECISIONS:
+            principal = f.get("attributed_to") or f.get("actor")
+            if isinstance(principal, str):
+                parties.add(principal)
+    return parties

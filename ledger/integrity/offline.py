@@ -531,7 +531,8 @@ def _check_events(
         records.append((number, entry, record, leaf_index if type(leaf_index) is int else -1))
 
     # Every field of every entry, and the role the closure rule gives each event.
-    scope = index.get("scope") if isinstance(index.get("scope"), dict) else {}
+    given = index.get("scope")
+    scope: dict[str, Any] = given if isinstance(given, dict) else {}
     roles = assign_roles(scope, [closure_event(r) for _, _, r, _ in records])
     for (number, entry, record, leaf_index), decoded in zip(records, checked.decoded, strict=True):
         p = record.position

@@ -24,7 +24,7 @@ A side is read from the membership events in the bundle.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -61,7 +61,7 @@ class CommitmentEvidence:
     facts: list[str] = field(default_factory=list)
 
 
-def grade_commitments(events: Sequence[dict[str, Any]]) -> list[CommitmentEvidence]:
+def grade_commitments(events: Sequence[Mapping[str, Any]]) -> list[CommitmentEvidence]:
     """The evidence grade of every commitment made among ``events`` (decoded, any order)."""
     ordered = sorted(events, key=lambda e: e["position"])
     party = {email: side for email, (_, side, _) in people_of(ordered).items()}

@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001 -- Chinese text uses full-width punctuation, and English text curly quotes
+# ruff: noqa: RUF001, E501 -- full-width punctuation in Chinese, curly quotes in English; long markup and phrases kept whole
 """``report.html``: the page a lawyer and a client read (see :mod:`ledger.integrity.report`).
 
 Deterministic: the same bundle gives the same bytes (the verifier compares them). Every value
@@ -19,9 +19,9 @@ import orjson
 from ledger.integrity.report_check import CHECK_SCRIPT
 from ledger.integrity.report_text import (
     EVENTS,
-    PHRASES,
     GRADES,
     KINDS,
+    PHRASES,
     ROLE_WORDS,
     ROLES_IN_WORDS,
     SIDES,
@@ -385,7 +385,9 @@ class _Page:
             cost = f.get("cost_delta")
             if isinstance(cost, dict):
                 lines.append(
-                    self.say("cost", amount=_signed(amount(cost.get("amount"), cost.get("currency"))))
+                    self.say(
+                        "cost", amount=_signed(amount(cost.get("amount"), cost.get("currency")))
+                    )
                 )
             for r in f.get("revisions") or ():
                 title = self.title_of(r.get("expectation_id")) or str(r.get("expectation_id"))

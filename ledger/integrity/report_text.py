@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001 -- Chinese text uses full-width punctuation, and English text curly quotes
+# ruff: noqa: RUF001, E501 -- full-width punctuation in Chinese, curly quotes in English; long markup and phrases kept whole
 """The words of ``report.html``, in English and Simplified Chinese.
 
 One table per language; :func:`say` fills a phrase. Dates are written the way a reader of that
@@ -13,7 +13,20 @@ from typing import Any, Final
 
 LANGUAGES: Final = ("en", "zh-Hans")
 
-_MONTHS: Final = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+_MONTHS: Final = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 PHRASES: Final[dict[str, tuple[str, str]]] = {
     "title": ("Evidence: {what}", "证据：{what}"),
@@ -333,7 +346,7 @@ def pick(table: dict[str, tuple[str, str]], key: str, language: str, default: st
     found = table.get(key)
     if found is None:
         return default or key
-    return found[1] if language == "zh-Hans" else found[0]
+    return str(found[1] if language == "zh-Hans" else found[0])
 
 
 def say(language: str, key: str, **values: Any) -> str:
@@ -346,7 +359,7 @@ def when(value: Any, language: str, *, time: bool = False) -> str:
         try:
             value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     if not isinstance(value, date):
         return ""
     if language == "zh-Hans":

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
+from uuid import UUID
 
 from ledger.integrity.bundles import (
     DocumentGetter,
@@ -29,6 +30,7 @@ from ledger.integrity.checkpoints import (
     CheckpointStore,
     parse_checkpoint,
 )
+from ledger.integrity.closure import parties_of
 from ledger.integrity.log import InclusionProof, LogCorruptError, MerkleLog, SealResult
 from ledger.integrity.merkle import ProofError, verify_consistency
 from ledger.integrity.records import EventTable
@@ -246,6 +248,15 @@ class Integrity:
             created_at=created_at,
             language=language,
         )
+
+    def subject_parties(self, subject_id: UUID, project_id: UUID) -> set[str]:
+        """The people party to a subject of ``project_id`` (see
+        :func:`~ledger.integrity.closure.parties_of`); ``EvidenceNotFoundError`` if the project
+        has no such item."""
+        items = select_evidence(
+            self.events, EvidenceScope.subject(subject_id, project_id=project_id)
+        )
+        return parties_of([i.event for i in items], {i.record.position: i.role for i in items})
 
     def export_evidence_file(
         self,
