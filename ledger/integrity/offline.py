@@ -469,7 +469,7 @@ def _check_events(
             result.fail(f"bundle.json: events[{number}] has no position")
             continue
         p = entry["position"]
-        where = f"event at position {p}"
+        where = f"event at position {p} (events[{number}])"
         leaf_name = layout.leaf_file(p)
         listed_files.update(
             (leaf_name, layout.state_file(p), layout.decoded_file(p), layout.proof_file(p))
