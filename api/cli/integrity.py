@@ -1,10 +1,10 @@
 """``accord checkpoint | verify | key show | evidence export | evidence verify``.
 
-Exit codes: 0 — done, or intact (``evidence verify``: VERIFIED against a key you trust);
-1 — verification found a problem (the first one is printed with its position and what is
-wrong); 2 — the command could not run (bad arguments, no database, unreadable key);
-3 — ``evidence verify`` only: the bundle is intact and internally consistent, but no trusted key
-(``--key`` or ``--fingerprint``) was given, so who signed it is unconfirmed.
+Exit codes (docs/cli.md): 0 — done, or intact; 1 — verification found a problem (the first one
+is printed with its position and what is wrong); 2 — bad arguments or an unreadable key;
+3 — nothing to export for that subject; 4 — the database cannot be reached or used;
+7 — ``evidence verify`` only: the bundle is intact and internally consistent, but no trusted key
+(``--key`` or ``--fingerprint``) was given, so who signed it is unconfirmed (never "VERIFIED").
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from api.cli.errors import ExitCode, classify, fail
 from api.cli.main import DatabaseURL, app, console, err, open_ledger
 from ledger.integrity import (
     CheckpointError,
@@ -84,12 +85,11 @@ def _open(database_url: str | None, key_file: Path | None) -> tuple[Ledger, Inte
         return ledger, Integrity.for_ledger(ledger, key_file=key_file)
     except Exception as e:
         ledger.close()
-        err.print(f"[red]error:[/red] {escape(str(e))}", soft_wrap=True)
-        raise typer.Exit(2) from None
-
-
-#: ``accord evidence verify``: intact, but the signer is unconfirmed (no --key/--fingerprint).
-EXIT_SIGNER_UNCONFIRMED = 3
+        known = classify(e)
+        if known is None and not isinstance(e, KeyFileError | ValueError):
+            raise
+        code, line = known or (ExitCode.USAGE, str(e))
+        raise fail(line, code) from None
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -201,7 +201,14 @@ def _moment(value: str | None, name: str, *, end_of_day: bool = False) -> dateti
 @evidence_app.command("export")
 def evidence_export(
     output: Annotated[Path, typer.Option("-o", "--output", help="The ZIP file to write")],
-    subject: Annotated[str | None, typer.Option(help="An item's id: a commitment...")] = None,
+    subject: Annotated[
+        str | None,
+        typer.Option(
+            help="The id of one item — a commitment, change request, expectation, decision, "
+            "issue, risk, meeting, interaction or acknowledgement request: its events and "
+            "everything they rest on (sources, revised expectations, acknowledgements)",
+        ),
+    ] = None,
     project: Annotated[str | None, typer.Option(help="A project's id")] = None,
     person: Annotated[str | None, typer.Option(help="A person's email")] = None,
     start: Annotated[
@@ -249,7 +256,7 @@ def evidence_export(
         )
         made = integrity.latest_checkpoint()
     except EvidenceNotFoundError as e:
-        raise _fail(str(e), 1) from None
+        raise _fail(str(e), ExitCode.NOT_FOUND) from None
     except (CheckpointError, LogCorruptError, SealError, KeyFileError, OSError) as e:
         raise _fail(str(e)) from None
     finally:
@@ -285,7 +292,7 @@ def evidence_verify(
 ) -> None:
     """Check a bundle offline (no database): signed manifest, checkpoint, every proof, every
     field. Says VERIFIED (exit 0) only against a key you trust (--key or --fingerprint);
-    without one, an intact bundle exits 3: signer unconfirmed."""
+    without one, an intact bundle exits 7: signer unconfirmed."""
     trusted = key
     if key is not None and Path(key).is_file():
         trusted = Path(key).read_text(encoding="utf-8").strip()
@@ -298,7 +305,7 @@ def evidence_verify(
     if not result.ok:
         for failure in result.failures:
             err.print(f"[red]FAILED:[/red] {escape(failure)}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
+        raise typer.Exit(int(ExitCode.CHECK_FAILED))
     if result.signer_confirmed:
         console.print(
             f"[green]VERIFIED:[/green] {escape(str(bundle))}, signed by the key with "
@@ -316,4 +323,4 @@ def evidence_verify(
         highlight=False,
         soft_wrap=True,
     )
-    raise typer.Exit(EXIT_SIGNER_UNCONFIRMED)
+    raise typer.Exit(int(ExitCode.SIGNER_UNCONFIRMED))

@@ -16,6 +16,7 @@ from typing import Any, Final
 
 import orjson
 
+from ledger.domain.time import LATE_ENTRY_AFTER
 from ledger.integrity.report_check import CHECK_SCRIPT
 from ledger.integrity.report_text import (
     EVENTS,
@@ -33,8 +34,9 @@ from ledger.integrity.report_text import (
 
 __all__ = ["ReportInput", "people_of", "render"]
 
-#: A gap between occurring and recording that makes an entry "late" (material), in seconds.
-LATE_AFTER_SECONDS: Final = 86_400
+#: A gap between occurring and recording that makes an entry "late" (material), in seconds:
+#: the timeline's and the audit trail's rule (``ledger.domain.time``).
+LATE_AFTER_SECONDS: Final = LATE_ENTRY_AFTER.total_seconds()
 _SUMMARY_MAX: Final = 40
 
 
