@@ -431,19 +431,23 @@ key is your decision.
 
 WITH THE ACCORD COMMAND (no database needed):
 
-    accord evidence verify THIS.zip --key '<the operator's key>'
-    accord evidence verify THIS.zip --key KEY --checkpoint OLDER-CHECKPOINT.txt
+    accord evidence verify THIS.zip --fingerprint <the operator's fingerprint>
+    accord evidence verify THIS.zip --key KEYFILE --checkpoint OLDER-CHECKPOINT.txt
 
 The second form also checks that the log is an extension of a checkpoint you
 kept earlier (for example one you received when you acknowledged something).
-It exits 0 only if everything holds, and otherwise says what failed.
+It says VERIFIED (exit 0) only against a key you trust; without --key or
+--fingerprint it says "intact and internally consistent, signer unconfirmed"
+(exit 7); a failed check exits 1 and says what failed.
 
 BY HAND (any language; full details in Accord's docs/integrity.md):
 
- 1. manifest-sha256.txt lists the SHA-256 of every other file:
+ 1. manifest-sha256.txt lists the SHA-256 of every other file but
+    manifest.sig:
         sha256sum -c manifest-sha256.txt
-    (This only catches accidental damage: anyone could rewrite it. Steps 2-4
-    are what make the bundle evidence.)
+    manifest.sig is a signed note (as in step 2) by the same key over two
+    lines: "accord-evidence-manifest/1" and the SHA-256 of the manifest, so a
+    rewritten manifest fails. (Steps 2-4 are what tie the events to the log.)
  2. checkpoint.txt is a C2SP signed note: the text is its first three lines
     (origin, tree size, base64 root), each ending in a newline; the last line is
     "\u2014 <key name> <base64(4-byte key ID || 64-byte Ed25519 signature)>".
@@ -457,13 +461,14 @@ BY HAND (any language; full details in Accord's docs/integrity.md):
     says, and the result must be the checkpoint's root.
  4. events/<position>.json is the same event decoded (the state with its type
     tags removed); events/<position>.state.json is the state exactly as stored.
-    Both must agree with the leaf file.
+    Both must agree with the leaf file, and so must each entry of bundle.json.
  5. consistency/<size>.json proves that an older tree head (for instance one an
     acknowledgement in this bundle recorded) is a prefix of this checkpoint's
     tree (RFC 9162 section 2.1.4.2).
- 6. documents/<sha256> are the documents the events reference, where the ledger
-    holds them: each file's SHA-256 is its name.
+ 6. documents/<sha256>[.ext] are the documents the events reference, where the
+    ledger holds them: each file's SHA-256 is its name (an e-mail keeps .eml).
 
-report.html is a readable rendering of the events. It is not itself evidence:
-the files above are.
+report.html tells the story in plain words and checks itself when opened in
+a browser (no network needed): it shows "Verified in this browser" and the key's
+fingerprint, or names the event that fails. The files above are the evidence.
 """
