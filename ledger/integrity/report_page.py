@@ -91,6 +91,9 @@ class _Page:
         self.project = next(
             (e["fields"] or {} for e in self.events if e["type"] == "Project.Opened"), {}
         )
+        from ledger.integrity.report import grade_commitments  # it imports this module
+
+        self.grades = {g.commitment_id: g for g in grade_commitments(self.events)}
 
     # ------------------------------------------------------------------ words
 
@@ -313,11 +316,8 @@ class _Page:
     def commitment_sentences(
         self, item_id: str, history: Sequence[Mapping[str, Any]], add: Any, end: str
     ) -> None:
-        from ledger.integrity.report import grade_commitments
-
         f0 = history[0]["fields"] or {}
-        grades = {g.commitment_id: g for g in grade_commitments(self.events)}
-        grade = grades.get(item_id)
+        grade = self.grades.get(item_id)
         due_at = f0.get("due_at")
         due = self.say("s.due", due=self.day(due_at)) if due_at else ""
         add(history[0], self.say(
@@ -473,9 +473,7 @@ class _Page:
     # ------------------------------------------------------------------ tables
 
     def commitments(self) -> str:
-        from ledger.integrity.report import grade_commitments
-
-        grades = grade_commitments(self.events)
+        grades = list(self.grades.values())
         if not grades:
             return ""
         rows = []
