@@ -48,6 +48,9 @@ class ExitCode(IntEnum):
     STORAGE_UNAVAILABLE = 4  #: the database cannot be reached, opened or used
     REFUSED = 5  #: the ledger refused the step (not a member, not permitted, wrong state...)
     CANNOT_LISTEN = 6  #: `accord serve`: the address or port is in use or not allowed
+    #: `accord evidence verify`: intact and internally consistent, but no trusted key was given
+    #: (--key or --fingerprint), so who signed it is unconfirmed: never "VERIFIED"
+    SIGNER_UNCONFIRMED = 7
     INTERNAL = 70  #: a bug: logged with a reference to quote
 
 
@@ -246,6 +249,7 @@ EXIT_CODES_HELP = "Exit status: " + "; ".join(
         (ExitCode.STORAGE_UNAVAILABLE, "storage unavailable"),
         (ExitCode.REFUSED, "refused by the ledger"),
         (ExitCode.CANNOT_LISTEN, "cannot listen"),
+        (ExitCode.SIGNER_UNCONFIRMED, "evidence intact but its signer unconfirmed"),
         (ExitCode.INTERNAL, "unexpected error (logged with a reference)"),
     )
 )

@@ -2,13 +2,15 @@
 
 Exit codes (docs/cli.md): 0 — done, or intact; 1 — verification found a problem (the first one
 is printed with its position and what is wrong); 2 — bad arguments or an unreadable key;
-3 — nothing to export for that subject; 4 — the database cannot be reached or used.
+3 — nothing to export for that subject; 4 — the database cannot be reached or used;
+7 — ``evidence verify`` only: the bundle is intact and internally consistent, but no trusted key
+(``--key`` or ``--fingerprint``) was given, so who signed it is unconfirmed (never "VERIFIED").
 """
 
 from __future__ import annotations
 
 import base64
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -36,6 +38,7 @@ from ledger.integrity import (
     verify_bundle,
 )
 from ledger.integrity.log import SealError
+from ledger.integrity.report import LANGUAGES
 from ledger.integrity.signing import (
     KEY_FILE_VARIABLE,
     default_key_file,
@@ -172,18 +175,25 @@ def key_show(database_url: DatabaseURL = None, key_file: KeyFile = None) -> None
     err.print(
         f"fingerprint (SHA-256 of the public key): {signer.verifier.fingerprint}", soft_wrap=True
     )
+    err.print(
+        "publish both where the other side can fetch them without a bundle; they check one "
+        "with: accord evidence verify BUNDLE.zip --fingerprint <fingerprint>",
+        soft_wrap=True,
+    )
 
 
-def _moment(value: str | None, name: str) -> datetime | None:
+def _moment(value: str | None, name: str, *, end_of_day: bool = False) -> datetime | None:
+    """An ISO date/time (UTC when it names no zone); a date alone is its first instant, or
+    with ``end_of_day`` its last (``--to 2026-03-01`` includes all of that day)."""
     if value is None:
         return None
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise _fail(f"{name}: not a date/time such as 2026-03-01 or 2026-03-01T10:00:00Z") from None
+    if end_of_day and "T" not in value.upper() and " " not in value.strip():
+        moment = moment.replace(hour=23, minute=59, second=59, microsecond=999_999)
     if moment.tzinfo is None:
-        from datetime import UTC
-
         moment = moment.replace(tzinfo=UTC)
     return moment
 
@@ -204,7 +214,13 @@ def evidence_export(
     start: Annotated[
         str | None, typer.Option("--from", help="Events that occurred from (ISO date/time)")
     ] = None,
-    end: Annotated[str | None, typer.Option("--to", help="... until before (ISO)")] = None,
+    end: Annotated[
+        str | None,
+        typer.Option("--to", help="... up to and including (ISO; a date: all of that day)"),
+    ] = None,
+    lang: Annotated[
+        str, typer.Option("--lang", help="The report's language: en or zh-Hans")
+    ] = "en",
     consistency_from: Annotated[
         list[int] | None,
         typer.Option(
@@ -219,7 +235,9 @@ def evidence_export(
     chosen = [x for x in (subject, project, person) if x]
     if len(chosen) != 1 and not (person and project and not subject):
         raise _fail("name one of --subject, --project or --person (--person may add --project)")
-    bounds = {"start": _moment(start, "--from"), "end": _moment(end, "--to")}
+    if lang not in LANGUAGES:
+        raise _fail(f"--lang: one of {', '.join(LANGUAGES)}")
+    bounds = {"start": _moment(start, "--from"), "end": _moment(end, "--to", end_of_day=True)}
     try:
         if subject:
             scope = EvidenceScope.subject(UUID(subject), **bounds)
@@ -234,7 +252,7 @@ def evidence_export(
     ledger, integrity = _open(database_url, key_file)
     try:
         size = integrity.export_evidence_file(
-            scope, output, consistency_from=tuple(consistency_from or ())
+            scope, output, consistency_from=tuple(consistency_from or ()), language=lang
         )
         made = integrity.latest_checkpoint()
     except EvidenceNotFoundError as e:
@@ -258,6 +276,13 @@ def evidence_verify(
             help="The public key you trust (<name>+<id>+<key>, or a file holding it)",
         ),
     ] = None,
+    fingerprint: Annotated[
+        str | None,
+        typer.Option(
+            help="The fingerprint (SHA-256 hex) of the key you trust, as the operator "
+            "publishes it (accord key show, GET /v1/log/key)",
+        ),
+    ] = None,
     checkpoint_file: Annotated[
         Path | None,
         typer.Option(
@@ -265,21 +290,37 @@ def evidence_verify(
         ),
     ] = None,
 ) -> None:
-    """Check a bundle offline (no database): manifest, signature, every proof."""
+    """Check a bundle offline (no database): signed manifest, checkpoint, every proof, every
+    field. Says VERIFIED (exit 0) only against a key you trust (--key or --fingerprint);
+    without one, an intact bundle exits 7: signer unconfirmed."""
     trusted = key
     if key is not None and Path(key).is_file():
         trusted = Path(key).read_text(encoding="utf-8").strip()
     older = checkpoint_file.read_text(encoding="utf-8") if checkpoint_file else None
-    result = verify_bundle(bundle, key=trusted, older_checkpoint=older)
+    result = verify_bundle(bundle, key=trusted, fingerprint=fingerprint, older_checkpoint=older)
     for fact in result.facts:
         console.print(f"  ok: {fact}", highlight=False, soft_wrap=True, markup=False)
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False, soft_wrap=True)
-    if result.ok:
+    if not result.ok:
+        for failure in result.failures:
+            err.print(f"[red]FAILED:[/red] {escape(failure)}", highlight=False, soft_wrap=True)
+        raise typer.Exit(int(ExitCode.CHECK_FAILED))
+    if result.signer_confirmed:
         console.print(
-            f"[green]VERIFIED:[/green] {escape(str(bundle))}", highlight=False, soft_wrap=True
+            f"[green]VERIFIED:[/green] {escape(str(bundle))}, signed by the key with "
+            f"fingerprint {result.fingerprint}",
+            highlight=False,
+            soft_wrap=True,
         )
         return
-    for failure in result.failures:
-        err.print(f"[red]FAILED:[/red] {escape(failure)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(1)
+    console.print(
+        f"[yellow]INTACT, SIGNER UNCONFIRMED:[/yellow] {escape(str(bundle))} is intact and "
+        "internally consistent, but no key you trust was given, so who signed it is not "
+        f"confirmed. Its key's fingerprint is {result.fingerprint}: compare it with the one the "
+        "ledger's operator publishes, then run again with --fingerprint <that value> "
+        "(or --key KEYFILE).",
+        highlight=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(int(ExitCode.SIGNER_UNCONFIRMED))

@@ -3,20 +3,24 @@ consistency proofs, and evidence bundles (see docs/integrity.md).
 
 Checkpoints and the key carry no project data (a size and a root), so any authenticated caller
 may read them. An inclusion proof names an event: only members of its project get one. Evidence
-bundles are for a project's team managers and auditors.
+bundles: a project's team managers and auditors take any of its subjects, its whole project or a
+person's part; any other member takes the bundle of a subject they are party to (see
+:func:`may_take_subject_evidence`). Nothing of another project, ever: the subject is looked up
+in the path's project only.
 """
 
 from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import Field
 
-from api.deps import CurrentPerson, ProjectMember, ServicesDep
+from api.bootstrap import Services
+from api.deps import CurrentPerson, ProjectAccess, ProjectMember, ServicesDep
 from api.problems import READ_RESPONSES, ApiProblem
 from api.schemas.queries import BaseModel
 from ledger.domain.project import ProjectNotFoundError
@@ -75,8 +79,13 @@ def checkpoint_by_size(
 
 @router.get("/v1/log/key", responses={**NOTE, **READ_RESPONSES})
 def public_key(person: CurrentPerson, services: ServicesDep) -> Response:
-    """The log's public key, in C2SP verifier-key form ``<name>+<key id>+<base64 key>``."""
-    return _note(services.integrity.public_key(), "key")
+    """The log's public key, in C2SP verifier-key form ``<name>+<key id>+<base64 key>``; the
+    ``Accord-Key-Fingerprint`` header gives its fingerprint (SHA-256 of the 32-byte key, hex),
+    the value a recipient of an evidence bundle compares (``accord evidence verify
+    --fingerprint``)."""
+    response = _note(services.integrity.public_key(), "key")
+    response.headers["Accord-Key-Fingerprint"] = services.integrity.verifier.fingerprint
+    return response
 
 
 @router.get("/v1/log/proofs/inclusion", responses=READ_RESPONSES)
@@ -150,16 +159,29 @@ def evidence_bundle(
     from_: Annotated[
         datetime | None, Query(alias="from", description="Occurred at or after.")
     ] = None,
-    to: Annotated[datetime | None, Query(description="Occurred at or before.")] = None,
+    to: Annotated[datetime | None, Query(description="Occurred at or before (inclusive).")] = None,
+    lang: Annotated[Literal["en", "zh-Hans"], Query(description="The report's language.")] = "en",
 ) -> Response:
     """An evidence bundle (ZIP) for the project, one subject, or one person's part in it:
-    the events as stored and decoded, inclusion proofs into one signed checkpoint, the public
-    key, a manifest, a report and a README telling anyone how to verify it offline. For team
-    managers and auditors."""
-    if access.role not in (Role.TEAM_MANAGER, Role.AUDITOR):
-        raise ApiProblem("forbidden", "evidence bundles are for team managers and auditors")
+    the events as stored and decoded (a subject with its closure: docs/integrity.md),
+    inclusion proofs into one signed checkpoint, the public key, a signed manifest, a report
+    and a README telling anyone how to verify it offline. Team managers and auditors take any;
+    other members the bundle of a subject they are party to."""
     if subject is not None and person is not None:
         raise ApiProblem("invalid-input", "give a subject or a person, not both", field="person")
+    if access.role not in (Role.TEAM_MANAGER, Role.AUDITOR):
+        if subject is None:
+            raise ApiProblem(
+                "forbidden",
+                "project and person bundles are for team managers and auditors; "
+                "ask for the bundle of a subject you are party to",
+            )
+        if not may_take_subject_evidence(services, access, subject):
+            raise ApiProblem(
+                "forbidden",
+                f"{access.email} is not party to {subject} (promisor, promisee, requester, "
+                "approver, acknowledger or attendee)",
+            )
     for name, moment in (("from", from_), ("to", to)):
         if moment is not None and moment.utcoffset() is None:
             raise ApiProblem("invalid-input", "give a time zone", field=name)
@@ -175,7 +197,7 @@ def evidence_bundle(
         field = "person" if person is not None else "from"
         raise ApiProblem("invalid-input", str(e), field=field) from None
     try:
-        data = services.integrity.export_evidence(scope)
+        data = services.integrity.export_evidence(scope, language=lang)
     except EvidenceNotFoundError as e:
         raise ApiProblem("not-found", str(e)) from None
     name = f"evidence-{subject or access.project_id}.zip"
@@ -184,3 +206,15 @@ def evidence_bundle(
         media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def may_take_subject_evidence(services: Services, access: ProjectAccess, subject: UUID) -> bool:
+    """Whether the caller is party to ``subject`` of the path's project: its promisor,
+    promisee, requester, approver (or other decider), a person asked to acknowledge it, an
+    attendee (:func:`ledger.integrity.closure.parties_of`). A subject of another project is
+    not found here (404, as for any project's item one may not see)."""
+    try:
+        parties = services.integrity.subject_parties(subject, access.project_id)
+    except EvidenceNotFoundError as e:
+        raise ApiProblem("not-found", str(e)) from None
+    return access.email in parties

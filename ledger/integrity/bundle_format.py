@@ -12,8 +12,10 @@ A bundle is a ZIP file::
     events/<position>.json         each event decoded (the state with its type tags removed)
     proofs/<position>.json         each event's inclusion proof into checkpoint.txt
     consistency/<size>.json        consistency proofs from older tree heads (witnessed ones)
-    documents/<sha256>             the documents the events reference, where held
+    documents/<sha256>[.<ext>]     the documents the events reference, where held (an
+                                   original email keeps its ``.eml``)
     manifest-sha256.txt            SHA-256 of every other file (``sha256sum -c`` reads it)
+    manifest.sig                   a signed note, by the log's key, over the manifest's SHA-256
 
 ``<position>`` is the event's position, zero-padded to 12 digits so names sort in log order.
 Hashes inside JSON files are lower-case hex; the checkpoint's root is base64 (as C2SP says).
@@ -21,6 +23,9 @@ Hashes inside JSON files are lower-case hex; the checkpoint's root is base64 (as
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Sequence
 from typing import Any, Final
 from uuid import UUID
 
@@ -35,6 +40,25 @@ INDEX: Final = "bundle.json"
 CHECKPOINT: Final = "checkpoint.txt"
 PUBLIC_KEY: Final = "public-key.txt"
 MANIFEST: Final = "manifest-sha256.txt"
+MANIFEST_SIGNATURE: Final = "manifest.sig"
+MANIFEST_NOTE_HEADER: Final = "accord-evidence-manifest/1"
+
+#: Extensions by media type, for documents whose own file name gives none (a fixed table, not
+#: the platform's: a verifier elsewhere must derive the same name).
+_EXTENSIONS: Final = {
+    "message/rfc822": ".eml",
+    "application/pdf": ".pdf",
+    "text/plain": ".txt",
+    "text/markdown": ".md",
+    "text/html": ".html",
+    "text/csv": ".csv",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "application/zip": ".zip",
+    "application/json": ".json",
+}
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,8}")
 
 
 def leaf_file(position: int) -> str:
@@ -57,8 +81,56 @@ def consistency_file(old_size: int) -> str:
     return f"consistency/{old_size}.json"
 
 
-def document_file(sha256: str) -> str:
-    return f"documents/{sha256}"
+def document_extension(filename: str | None, media_type: str | None) -> str:
+    """The extension a held document keeps in the bundle: its file name's (lower-cased, if it
+    is 1-8 letters or digits), else its media type's (from a fixed table), else none."""
+    if filename:
+        match = _EXTENSION.fullmatch(filename[filename.rfind(".") :]) if "." in filename else None
+        if match:
+            return match.group(0).lower()
+    if media_type:
+        return _EXTENSIONS.get(media_type.split(";")[0].strip().lower(), "")
+    return ""
+
+
+def document_file(sha256: str, filename: str | None = None, media_type: str | None = None) -> str:
+    return f"documents/{sha256}{document_extension(filename, media_type)}"
+
+
+def manifest_note_text(manifest: bytes) -> str:
+    """The text of ``manifest.sig``'s signed note: a header line and the manifest's SHA-256."""
+    return f"{MANIFEST_NOTE_HEADER}\n{hashlib.sha256(manifest).hexdigest()}\n"
+
+
+def proof_object(
+    position: int, leaf_index: int, tree_size: int, leaf_hash: bytes, path: Sequence[bytes]
+) -> dict[str, Any]:
+    """The content of ``proofs/<position>.json``."""
+    return {
+        "position": position,
+        "leaf_index": leaf_index,
+        "tree_size": tree_size,
+        "leaf_hash": leaf_hash.hex(),
+        "path": [h.hex() for h in path],
+    }
+
+
+def event_entry(record: StoredRecord, leaf_index: int, role: str) -> dict[str, Any]:
+    """One entry of ``bundle.json``'s ``events``: every field derived from the record, its
+    leaf index and its role in the closure (the verifier re-derives each)."""
+    p = record.position
+    return {
+        "position": p,
+        "leaf_index": leaf_index,
+        "originator_id": str(record.uuid),
+        "originator_version": record.originator_version,
+        "topic": record.topic,
+        "role": role,
+        "leaf": leaf_file(p),
+        "state": state_file(p),
+        "decoded": decoded_file(p),
+        "proof": proof_file(p),
+    }
 
 
 def untag(value: Any) -> Any:

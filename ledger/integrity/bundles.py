@@ -1,30 +1,25 @@
 """Evidence bundles: the events of one subject, project or person, with everything a stranger
 needs to check them offline (layout in :mod:`ledger.integrity.bundle_format`).
 
-What a scope selects — and nothing else, so a bundle discloses no other subject or project:
-
-* ``subject`` (any item's id): the item's events; the acknowledgement requests about it (their
-  ids are derived from subject, version and person, so they are found by key, not by a scan);
-  the records it cites as its source (a ``Source`` with an id: the meeting whose minutes hold the
-  action item, the interaction a promise came from) with their acknowledgement requests;
-* ``project``: every event of the project (a filtered scan of the events table);
-* ``person`` (an email, optionally within one project): every event naming that person in any
-  field (a filtered scan);
-
-plus, for context, the project's opening and the membership events of the people the selected
-events name (who is on which side). ``start``/``end`` keep the events that *occurred* in
-``[start, end)`` (context events are always kept).
+What goes in is the *closure* of the scope (:mod:`ledger.integrity.closure`, the same pure rule
+the offline verifier re-applies): a subject's own events, its acknowledgements, the records it
+cites as its source, the expectations a change request revised (whole history up to the
+bundle's end), the change requests that revised an expectation, the item an acknowledgement
+request is about; a project's events; a person's events; and for context the project's
+opening and the membership events of the people named. ``start``/``end`` bound when the chosen
+events *occurred*, both inclusive. Nothing of another subject or project is included.
 
 Every included event is sealed and proved into one signed checkpoint — the latest, made by the
-export if the log grew since. Sibling hashes in the proofs are hashes of other events' leaves:
-they reveal nothing of those events (each leaf holds random ids and microsecond timestamps).
+export if the log grew since — and the manifest of every file is signed by the same key
+(``manifest.sig``). Sibling hashes in the proofs are hashes of other events' leaves: they
+reveal nothing of those events (each leaf holds random ids and microsecond timestamps).
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from hashlib import sha256
@@ -36,10 +31,11 @@ import orjson
 from ledger.domain.acknowledgement import acknowledgement_request_id
 from ledger.integrity import bundle_format as layout
 from ledger.integrity.checkpoints import Checkpoint, CheckpointStore
+from ledger.integrity.closure import ClosureEvent, assign_roles, linked_ids
 from ledger.integrity.log import MerkleLog
 from ledger.integrity.records import EventTable, StoredRecord
-from ledger.integrity.report import REPORT_FORMAT, render
-from ledger.integrity.signing import Verifier
+from ledger.integrity.report import LANGUAGES, REPORT_FORMAT, ReportInput, render
+from ledger.integrity.signing import Signer, sign_note
 
 __all__ = [
     "DocumentGetter",
@@ -52,14 +48,6 @@ __all__ = [
     "select_evidence",
 ]
 
-_MEMBERSHIP: Final = frozenset(
-    (
-        "ledger.project:Project.Opened",
-        "ledger.project:Project.MemberAdded",
-        "ledger.project:Project.MemberRoleChanged",
-        "ledger.project:Project.MemberRemoved",
-    )
-)
 _ACK_VERSIONS_MAX: Final = 10_000
 
 
@@ -128,18 +116,33 @@ DocumentGetter = Callable[[str], HeldDocument | None]
 @dataclass
 class _Item:
     record: StoredRecord
-    fields: dict[str, Any]  # untagged state
-    tagged: Any  # the state as parsed JSON, tags kept
-    role: str
+    event: ClosureEvent
+    role: str = ""
+
+    @property
+    def fields(self) -> Mapping[str, Any]:
+        return self.event.fields
 
 
-def _item(record: StoredRecord, role: str) -> _Item:
+def closure_event(record: StoredRecord) -> ClosureEvent:
+    """What the closure reads of a stored record (also used on a bundle's leaf files)."""
     try:
         tagged = orjson.loads(record.state)
     except orjson.JSONDecodeError:
         tagged = {}
     fields = layout.untag(tagged)
-    return _Item(record, fields if isinstance(fields, dict) else {}, tagged, role)
+    return ClosureEvent(
+        position=record.position,
+        originator_id=str(record.uuid),
+        originator_version=record.originator_version,
+        type=record.topic.rpartition(":")[2],
+        fields=fields if isinstance(fields, dict) else {},
+        tagged=tagged,
+    )
+
+
+def _items(records: Iterable[StoredRecord]) -> list[_Item]:
+    return [_Item(r, closure_event(r)) for r in records]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,52 +150,56 @@ def _item(record: StoredRecord, role: str) -> _Item:
 
 
 def select_evidence(events: EventTable, scope: EvidenceScope) -> list[_Item]:
-    """The events ``scope`` covers, in position order (see the module docstring)."""
+    """The events ``scope`` covers, in position order, each with its role: the candidates are
+    found with indexed look-ups (a subject) or a filtered scan (a project, a person), then
+    :func:`~ledger.integrity.closure.assign_roles` — the rule the verifier re-checks — decides."""
     if scope.kind == "subject":
-        items = _subject(events, scope)
+        candidates = _subject_candidates(events, scope)
     elif scope.kind == "project":
         assert scope.id is not None
         needle = b'"project_id":{"_type_":"uuid_hex","_data_":"' + scope.id.hex.encode() + b'"}'
-        found = (_item(r, "scope") for r in _flatten(events.containing(needle)))
-        items = [i for i in found if i.fields.get("project_id") == str(scope.id)]
+        candidates = _items(_flatten(events.containing(needle)))
     else:
         assert scope.person is not None
-        needle = orjson.dumps(scope.person)
-        items = []
-        for record in _flatten(events.containing(needle)):
-            item = _item(record, "scope")
-            if _names(item.fields, scope.person) and (
-                scope.project_id is None or item.fields.get("project_id") == str(scope.project_id)
-            ):
-                items.append(item)
-    items = [i for i in items if i.role == "context" or _in_window(i.fields, scope)]
-    if not [i for i in items if i.role != "context"]:
+        candidates = _items(_flatten(events.containing(orjson.dumps(scope.person))))
+    projects = {c.event.project_id for c in candidates} - {None}
+    for project in sorted(str(p) for p in projects):
+        candidates += _items(events.of_originators([UUID(project)]))
+    unique = {c.record.position: c for c in candidates}
+    chosen = [unique[p] for p in sorted(unique)]
+    roles = assign_roles(scope.describe(), [c.event for c in chosen])
+    if not any(role in ("subject", "scope") for role in roles.values()):
+        if scope.kind == "subject" and not any(
+            c.event.originator_id == str(scope.id) for c in chosen
+        ):
+            raise EvidenceNotFoundError(f"no item {scope.id}")
         raise EvidenceNotFoundError("no event falls within this scope")
-    items += _context(events, items)
-    unique = {i.record.position: i for i in sorted(items, key=_role_rank)}
-    return [unique[p] for p in sorted(unique)]
+    items = []
+    for item in chosen:
+        if item.record.position in roles:
+            item.role = roles[item.record.position]
+            items.append(item)
+    return items
 
 
-def _subject(events: EventTable, scope: EvidenceScope) -> list[_Item]:
+def _subject_candidates(events: EventTable, scope: EvidenceScope) -> list[_Item]:
     assert scope.id is not None
-    own = [_item(r, "subject") for r in events.of_originators([scope.id])]
+    own = _items(events.of_originators([scope.id]))
     if not own:
         raise EvidenceNotFoundError(f"no item {scope.id}")
-    project = own[0].fields.get("project_id")
+    project = own[0].event.project_id
     if scope.project_id is not None and project != str(scope.project_id):
         raise EvidenceNotFoundError(f"no item {scope.id} in project {scope.project_id}")
+    links = linked_ids(str(scope.id), [i.event for i in own])
+    related = [UUID(i) for i in links.all_ids()]
+    linked = [i for i in _items(events.of_originators(related)) if i.event.project_id == project]
     members = _member_emails(events, project)
-    items = own + _acknowledgements(events, scope.id, own, members, project, "acknowledgement")
-    sources = [UUID(s) for s in dict.fromkeys(_source_ids(own)) if s != str(scope.id)]
-    for source_id in sources:
-        found = (_item(r, "source") for r in events.of_originators([source_id]))
-        cited = [i for i in found if i.fields.get("project_id") == project]
-        items += cited
+    asked = _acknowledgements(events, scope.id, own, members, project)
+    for source in links.sources:
+        cited = [i for i in linked if i.event.originator_id == source]
         if cited:
-            items += _acknowledgements(
-                events, source_id, cited, members, project, "source acknowledgement"
-            )
-    return items
+            asked += _acknowledgements(events, UUID(source), cited, members, project)
+    return own + linked + asked
 
 
 def _acknowledgements(
@@ -201,7 +208,6 @@ def _acknowledgements(
     subject_events: Sequence[_Item],
     members: Iterable[str],
     project: Any,
-    role: str,
 ) -> list[_Item]:
     latest = min(max(i.record.originator_version for i in subject_events), _ACK_VERSIONS_MAX)
     ids = [
@@ -209,107 +215,24 @@ def _acknowledgements(
         for version in range(1, latest + 1)
         for person in members
     ]
-    found = [_item(r, role) for r in events.of_originators(ids)]
-    return [i for i in found if i.fields.get("project_id") == project]
+    return [i for i in _items(events.of_originators(ids)) if i.event.project_id == project]
 
 
 def _member_emails(events: EventTable, project: Any) -> list[str]:
     if not isinstance(project, str):
         return []
     emails: dict[str, None] = {}
-    for record in events.of_originators([UUID(project)]):
-        if record.topic == "ledger.project:Project.MemberAdded":
-            member = _item(record, "").fields.get("member") or {}
+    for item in _items(events.of_originators([UUID(project)])):
+        if item.event.type == "Project.MemberAdded":
+            member = item.fields.get("member") or {}
             if isinstance(member, dict) and isinstance(member.get("email"), str):
                 emails[member["email"]] = None
     return list(emails)
 
 
-def _source_ids(items: Iterable[_Item]) -> Iterator[str]:
-    """Ids cited by ``Source`` values anywhere in these events (read from the type tags)."""
-
-    def walk(value: Any) -> Iterator[str]:
-        if type(value) is dict:
-            if value.get("_type_") == "Source" and isinstance(value.get("_data_"), dict):
-                cited = value["_data_"].get("id")
-                if isinstance(cited, dict) and isinstance(cited.get("_data_"), str):
-                    yield str(UUID(hex=cited["_data_"]))
-            for v in value.values():
-                yield from walk(v)
-        elif type(value) is list:
-            for v in value:
-                yield from walk(v)
-
-    for item in items:
-        yield from walk(item.tagged)
-
-
-def _context(events: EventTable, items: Sequence[_Item]) -> list[_Item]:
-    """The opening of each project involved and the membership events of the people named."""
-    projects = {i.fields.get("project_id") for i in items} - {None}
-    named: set[str] = set()
-    for item in items:
-        named.update(_strings(item.fields))
-    context: list[_Item] = []
-    for project in projects:
-        for record in events.of_originators([UUID(str(project))]):
-            if record.topic not in _MEMBERSHIP:
-                continue
-            item = _item(record, "context")
-            member = item.fields.get("member")
-            person = member.get("email") if isinstance(member, dict) else item.fields.get("email")
-            if record.topic == "ledger.project:Project.Opened" or person in named:
-                context.append(item)
-    return context
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
-
-
-def _names(fields: dict[str, Any], email: str) -> bool:
-    return any(s == email for s in _strings(fields))
-
-
-def _in_window(fields: dict[str, Any], scope: EvidenceScope) -> bool:
-    if scope.start is None and scope.end is None:
-        return True
-    try:
-        occurred = datetime.fromisoformat(str(fields.get("occurred_at")))
-    except ValueError:
-        return False
-    if occurred.tzinfo is None:
-        occurred = occurred.replace(tzinfo=UTC)
-    if scope.start is not None and occurred < scope.start:
-        return False
-    return scope.end is None or occurred < scope.end
-
-
 def _flatten(pages: Iterable[list[StoredRecord]]) -> Iterator[StoredRecord]:
     for page in pages:
         yield from page
-
-
-#: When one event is selected in two roles, the later role in this list names it.
-_ROLES: Final = (
-    "context",
-    "source acknowledgement",
-    "source",
-    "acknowledgement",
-    "scope",
-    "subject",
-)
-
-
-def _role_rank(item: _Item) -> int:
-    return _ROLES.index(item.role)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,53 +246,41 @@ def build_bundle(
     log: MerkleLog,
     checkpoints: CheckpointStore,
     checkpoint: Checkpoint,
-    verifier: Verifier,
+    signer: Signer,
     documents: DocumentGetter | None = None,
     consistency_from: Iterable[int] = (),
     created_at: datetime | None = None,
+    language: str = "en",
 ) -> bytes:
     """The ZIP bytes of the bundle of ``items`` proved into ``checkpoint`` (which must cover
-    them all)."""
+    them all), its manifest signed by ``signer`` (the log's key)."""
+    if language not in LANGUAGES:
+        raise ValueError(f"report language: one of {', '.join(LANGUAGES)}")
+    verifier = signer.verifier
     created = created_at or datetime.now(UTC)
     positions = [i.record.position for i in items]
     proofs = log.inclusion_proofs(positions, checkpoint.size)
     files: dict[str, bytes] = {}
     entries = []
     decoded_events = []
+    proof_files: dict[int, dict[str, Any]] = {}
+    leaves: dict[int, bytes] = {}
     digests: dict[str, None] = {}
     witnessed: dict[int, None] = {}
     for item in items:
         record, proof = item.record, proofs[item.record.position]
         p = record.position
         decoded = layout.decoded_event(record, proof.leaf_index)
-        decoded_events.append({**decoded})
-        files[layout.leaf_file(p)] = record.leaf_data()
+        decoded_events.append({**decoded, "role": item.role})
+        leaves[p] = record.leaf_data()
+        files[layout.leaf_file(p)] = leaves[p]
         files[layout.state_file(p)] = record.state
         files[layout.decoded_file(p)] = layout.dump_json(decoded)
-        files[layout.proof_file(p)] = layout.dump_json(
-            {
-                "position": p,
-                "leaf_index": proof.leaf_index,
-                "tree_size": proof.tree_size,
-                "leaf_hash": proof.leaf_hash.hex(),
-                "path": [h.hex() for h in proof.path],
-            }
-        )
-        entries.append(
-            {
-                "position": p,
-                "leaf_index": proof.leaf_index,
-                "originator_id": str(record.uuid),
-                "originator_version": record.originator_version,
-                "topic": record.topic,
-                "role": item.role,
-                "leaf": layout.leaf_file(p),
-                "state": layout.state_file(p),
-                "decoded": layout.decoded_file(p),
-                "proof": layout.proof_file(p),
-            }
-        )
-        for digest in layout.referenced_digests(item.fields):
+        proof_files[p] = layout.proof_object(p, proof.leaf_index, proof.tree_size,
+                                             proof.leaf_hash, proof.path)  # fmt: skip
+        files[layout.proof_file(p)] = layout.dump_json(proof_files[p])
+        entries.append(layout.event_entry(record, proof.leaf_index, item.role))
+        for digest in layout.referenced_digests(decoded["fields"]):
             digests[digest] = None
         size = item.fields.get("checkpoint_size")
         if type(size) is int and 0 < size < checkpoint.size:
@@ -399,11 +310,12 @@ def build_bundle(
         if document is None:
             not_held.append(digest)
             continue
-        files[layout.document_file(digest)] = document.data
+        name = layout.document_file(digest, document.filename, document.media_type)
+        files[name] = document.data
         held.append(
             {
                 "sha256": digest,
-                "file": layout.document_file(digest),
+                "file": name,
                 "filename": document.filename,
                 "media_type": document.media_type,
                 "size": len(document.data),
@@ -414,6 +326,7 @@ def build_bundle(
         "format": layout.BUNDLE_FORMAT,
         "leaf_format": 1,
         "report_format": REPORT_FORMAT,
+        "language": language,
         "created_at": created.isoformat(),
         "scope": scope.describe(),
         "log": {
@@ -425,6 +338,7 @@ def build_bundle(
         "public_key": layout.PUBLIC_KEY,
         "public_key_vkey": verifier.vkey,
         "public_key_sha256": verifier.fingerprint,
+        "manifest_signature": layout.MANIFEST_SIGNATURE,
         "events": entries,
         "consistency": consistency,
         "documents": held,
@@ -433,22 +347,29 @@ def build_bundle(
     files[layout.INDEX] = layout.dump_json(index)
     files[layout.CHECKPOINT] = checkpoint.note.encode()
     files[layout.PUBLIC_KEY] = (verifier.vkey + "\n").encode()
-    files[layout.REPORT] = render(index, decoded_events)
+    files[layout.REPORT] = render(
+        ReportInput(index, decoded_events, leaves, proof_files, checkpoint.note)
+    )
     files[layout.README] = readme(index).encode()
-    return pack_bundle(files, created)
+    return pack_bundle(files, created, signer)
 
 
-def manifest(files: dict[str, bytes]) -> bytes:
-    """``sha256sum`` lines for every file, sorted by name."""
-    lines = [f"{sha256(files[name]).hexdigest()}  {name}\n" for name in sorted(files)]
-    return "".join(lines).encode()
+def manifest(files: Mapping[str, bytes]) -> bytes:
+    """``sha256sum`` lines for every file but the manifest and its signature, sorted by name."""
+    names = sorted(n for n in files if n not in (layout.MANIFEST, layout.MANIFEST_SIGNATURE))
+    return "".join(f"{sha256(files[n]).hexdigest()}  {n}\n" for n in names).encode()
 
 
-def pack_bundle(files: dict[str, bytes], created: datetime) -> bytes:
-    """The ZIP of ``files`` (every file but the manifest) with ``manifest-sha256.txt`` added;
-    entries dated ``created``, the README and the report first."""
+def pack_bundle(files: dict[str, bytes], created: datetime, signer: Signer | None = None) -> bytes:
+    """The ZIP of ``files`` with ``manifest-sha256.txt`` (re)made and, given the log's
+    ``signer``, ``manifest.sig`` signed over it (without one, a signature already in ``files``
+    is kept as it is: tests rewrite a manifest the way anyone could); entries dated
+    ``created``, the README and the report first."""
     files = {n: data for n, data in files.items() if n != layout.MANIFEST}
     files[layout.MANIFEST] = manifest(files)
+    if signer is not None:
+        note = sign_note(layout.manifest_note_text(files[layout.MANIFEST]), signer)
+        files[layout.MANIFEST_SIGNATURE] = note.encode()
     stamp = created.astimezone(UTC)
     date_time = (
         max(stamp.year, 1980),
@@ -459,10 +380,13 @@ def pack_bundle(files: dict[str, bytes], created: datetime) -> bytes:
         stamp.second,
     )
     first = [layout.README, layout.REPORT, layout.INDEX, layout.CHECKPOINT, layout.PUBLIC_KEY]
-    order = first + sorted(n for n in files if n not in first and n != layout.MANIFEST)
+    last = [layout.MANIFEST, layout.MANIFEST_SIGNATURE]
+    order = [n for n in first if n in files]
+    order += sorted(n for n in files if n not in first and n not in last)
+    order += [n for n in last if n in files]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in [*order, layout.MANIFEST]:
+        for name in order:
             info = zipfile.ZipInfo(name, date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -507,19 +431,23 @@ key is your decision.
 
 WITH THE ACCORD COMMAND (no database needed):
 
-    accord evidence verify THIS.zip --key '<the operator's key>'
-    accord evidence verify THIS.zip --key KEY --checkpoint OLDER-CHECKPOINT.txt
+    accord evidence verify THIS.zip --fingerprint <the operator's fingerprint>
+    accord evidence verify THIS.zip --key KEYFILE --checkpoint OLDER-CHECKPOINT.txt
 
 The second form also checks that the log is an extension of a checkpoint you
 kept earlier (for example one you received when you acknowledged something).
-It exits 0 only if everything holds, and otherwise says what failed.
+It says VERIFIED (exit 0) only against a key you trust; without --key or
+--fingerprint it says "intact and internally consistent, signer unconfirmed"
+(exit 7); a failed check exits 1 and says what failed.
 
 BY HAND (any language; full details in Accord's docs/integrity.md):
 
- 1. manifest-sha256.txt lists the SHA-256 of every other file:
+ 1. manifest-sha256.txt lists the SHA-256 of every other file but
+    manifest.sig:
         sha256sum -c manifest-sha256.txt
-    (This only catches accidental damage: anyone could rewrite it. Steps 2-4
-    are what make the bundle evidence.)
+    manifest.sig is a signed note (as in step 2) by the same key over two
+    lines: "accord-evidence-manifest/1" and the SHA-256 of the manifest, so a
+    rewritten manifest fails. (Steps 2-4 are what tie the events to the log.)
  2. checkpoint.txt is a C2SP signed note: the text is its first three lines
     (origin, tree size, base64 root), each ending in a newline; the last line is
     "\u2014 <key name> <base64(4-byte key ID || 64-byte Ed25519 signature)>".
@@ -533,13 +461,14 @@ BY HAND (any language; full details in Accord's docs/integrity.md):
     says, and the result must be the checkpoint's root.
  4. events/<position>.json is the same event decoded (the state with its type
     tags removed); events/<position>.state.json is the state exactly as stored.
-    Both must agree with the leaf file.
+    Both must agree with the leaf file, and so must each entry of bundle.json.
  5. consistency/<size>.json proves that an older tree head (for instance one an
     acknowledgement in this bundle recorded) is a prefix of this checkpoint's
     tree (RFC 9162 section 2.1.4.2).
- 6. documents/<sha256> are the documents the events reference, where the ledger
-    holds them: each file's SHA-256 is its name.
+ 6. documents/<sha256>[.ext] are the documents the events reference, where the
+    ledger holds them: each file's SHA-256 is its name (an e-mail keeps .eml).
 
-report.html is a readable rendering of the events. It is not itself evidence:
-the files above are.
+report.html tells the story in plain words and checks itself when opened in
+a browser (no network needed): it shows "Verified in this browser" and the key's
+fingerprint, or names the event that fails. The files above are the evidence.
 """

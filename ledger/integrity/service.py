@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
+from uuid import UUID
 
 from ledger.integrity.bundles import (
     DocumentGetter,
@@ -31,6 +32,7 @@ from ledger.integrity.checkpoints import (
     CheckpointStore,
     parse_checkpoint,
 )
+from ledger.integrity.closure import parties_of
 from ledger.integrity.log import InclusionProof, LogCorruptError, MerkleLog, SealResult
 from ledger.integrity.merkle import ProofError, verify_consistency
 from ledger.integrity.records import EventTable
@@ -301,12 +303,13 @@ class Integrity:
         documents: DocumentGetter | None = None,
         consistency_from: Iterable[int] = (),
         created_at: datetime | None = None,
+        language: str = "en",
     ) -> bytes:
         """The evidence bundle (ZIP bytes) for ``scope``; ``EvidenceNotFoundError`` if the
         scope selects nothing. Documents come from the ledger's document store unless
         ``documents`` is given. ``consistency_from``: older tree sizes the recipient holds
         checkpoints of (proofs from heads witnessed by included acknowledgements are always
-        included)."""
+        included). ``language``: of the report (``en`` or ``zh-Hans``)."""
         items = select_evidence(self.events, scope)
         projects = {str(i.fields["project_id"]) for i in items if i.fields.get("project_id")}
         checkpoint = self.make_checkpoint()  # seals everything stored so far: the items too
@@ -316,17 +319,32 @@ class Integrity:
             log=self.log,
             checkpoints=self.checkpoints,
             checkpoint=checkpoint,
-            verifier=self.verifier,
+            signer=self.signer,
             documents=documents if documents is not None else self._document_getter(projects),
             consistency_from=consistency_from,
             created_at=created_at,
+            language=language,
         )
 
+    def subject_parties(self, subject_id: UUID, project_id: UUID) -> set[str]:
+        """The people party to a subject of ``project_id`` (see
+        :func:`~ledger.integrity.closure.parties_of`); ``EvidenceNotFoundError`` if the project
+        has no such item."""
+        items = select_evidence(
+            self.events, EvidenceScope.subject(subject_id, project_id=project_id)
+        )
+        return parties_of([i.event for i in items], {i.record.position: i.role for i in items})
+
     def export_evidence_file(
-        self, scope: EvidenceScope, path: Path, *, consistency_from: Iterable[int] = ()
+        self,
+        scope: EvidenceScope,
+        path: Path,
+        *,
+        consistency_from: Iterable[int] = (),
+        language: str = "en",
     ) -> int:
         """Write the bundle to ``path`` (atomically); returns its size in bytes."""
-        data = self.export_evidence(scope, consistency_from=consistency_from)
+        data = self.export_evidence(scope, consistency_from=consistency_from, language=language)
         temporary = path.with_name(f".{path.name}.part")
         temporary.write_bytes(data)
         temporary.replace(path)

@@ -3,6 +3,7 @@ really refuses a tampered one: the document stays true."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import runpy
@@ -48,7 +49,7 @@ def test_the_documented_verifier_checks_a_real_bundle(
     assert "every event is in the signed log" in out
     assert out.count("\nok ") == 50
 
-    # One byte of one event's state changed: the proof no longer leads to the signed root.
+    # One byte of one event's state changed: the signed manifest no longer matches it.
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         files = {n: archive.read(n) for n in archive.namelist()}
     name = "events/000000000007.leaf"
@@ -60,5 +61,16 @@ def test_the_documented_verifier_checks_a_real_bundle(
         for n, content in files.items():
             archive.writestr(n, content)
     monkeypatch.setattr("sys.argv", ["verify_by_hand.py", str(tampered), key])
-    with pytest.raises(AssertionError, match="proof fails"):
+    with pytest.raises(AssertionError, match=r"000000000007\.leaf changed"):
+        runpy.run_path(str(program), run_name="__main__")
+    # The manifest rewritten to match (anyone can): its signature no longer does.
+    files["manifest-sha256.txt"] = b"".join(
+        f"{hashlib.sha256(c).hexdigest()}  {n}\n".encode()
+        for n, c in sorted(files.items())
+        if n not in ("manifest-sha256.txt", "manifest.sig")
+    )
+    with zipfile.ZipFile(tampered, "w") as archive:
+        for n, content in files.items():
+            archive.writestr(n, content)
+    with pytest.raises(AssertionError, match=r"manifest\.sig does not sign this manifest"):
         runpy.run_path(str(program), run_name="__main__")

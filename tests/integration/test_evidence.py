@@ -94,7 +94,7 @@ def test_demo_bundle_verifies_offline_with_only_the_bundle_and_the_key(
     assert {"Meeting.MinutesRecorded", "AcknowledgementRequest.Acknowledged"} <= types
     assert {"Project.Opened", "Project.MemberAdded"} <= types
     files = unzip(data)
-    assert b"acknowledged_in_ledger" in files["report.html"]
+    assert b"good \xe2\x80\x94 both sides are on record" in files["report.html"]
     assert files["README.txt"].startswith(b"EVIDENCE BUNDLE")
 
 

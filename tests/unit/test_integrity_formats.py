@@ -29,7 +29,7 @@ from ledger.integrity.records import (
     leaf_hash_of,
     parse_leaf_data,
 )
-from ledger.integrity.report import EvidenceGrade, grade_commitments, render
+from ledger.integrity.report import EvidenceGrade, ReportInput, grade_commitments, render
 from ledger.integrity.signing import (
     KeyFileError,
     NoteError,
@@ -386,7 +386,9 @@ def test_report_is_deterministic_and_escapes_everything() -> None:
     events = [*MEMBERS, _event(4, "Commitment.Made", promisor=DEV, promisee=CLIENT,
                                statement="<script>alert(1)</script>")]  # fmt: skip
     index = {"scope": {"kind": "project", "id": PROJECT}, "created_at": "2026-01-01T00:00:00"}
-    page = render(index, events)
-    assert page == render(index, list(reversed(events)))
-    assert b"<script>" not in page
-    assert b"&lt;script&gt;" in page
+    page = render(ReportInput(index, events, {}, {}, ""))
+    assert page == render(ReportInput(index, list(reversed(events)), {}, {}, ""))
+    assert b"<script>alert" not in page
+    assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    # The embedded data cannot close its script element either.
+    assert page.count(b"</script>") == 2

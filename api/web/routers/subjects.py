@@ -417,7 +417,9 @@ def _page(
         links=links,
         link_urls=link_urls,
         is_manager=is_manager,
-        may_take_evidence=access.role in (Role.TEAM_MANAGER, Role.AUDITOR),
+        may_take_evidence=_may_take_evidence(
+            web.services, access.role, access.email, item_id, access.project_id
+        ),
         json_url=json_url(access.project_id, kind, item_id),
         subject_link=subject_link,
         subject_url=lambda t, i: subject_url(access.project_id, t, i),
@@ -541,14 +543,21 @@ async def make_link(request: Request, project_id: UUID, kind: str, item_id: UUID
 @router.get("/projects/{project_id}/items/{kind}/{item_id}/evidence")
 def evidence(request: Request, project_id: UUID, kind: str, item_id: UUID) -> Response:
     """The subject's evidence bundle (the same ZIP as ``/v1/projects/{id}/evidence?subject=``),
-    for team managers and auditors, as there."""
+    for team managers, auditors and the people party to the subject, as there; the report in
+    the reader's language."""
     web = web_of(request)
     access = web.project(project_id)
-    if access.role not in (Role.TEAM_MANAGER, Role.AUDITOR):
-        raise WebError(403, web.gettext("Evidence bundles are for team managers and auditors."))
     try:
+        if not _may_take_evidence(web.services, access.role, access.email, item_id, project_id):
+            raise WebError(
+                403,
+                web.gettext(
+                    "Evidence bundles are for team managers, auditors and the people party to "
+                    "this item."
+                ),
+            )
         data = web.services.integrity.export_evidence(
-            EvidenceScope.subject(item_id, project_id=project_id)
+            EvidenceScope.subject(item_id, project_id=project_id), language=web.language.code
         )
     except EvidenceNotFoundError:
         raise WebError(404, web.gettext("There is no such page.")) from None
@@ -581,3 +590,16 @@ def document(request: Request, project_id: UUID, sha256: str) -> Response:
 
 
 __all__ = ["router", "take_step"]
+
+
+def _may_take_evidence(
+    services: Any, role: Role, email: str, item_id: UUID, project_id: UUID
+) -> bool:
+    """Team managers and auditors take any subject's bundle; anyone else one they are party to
+    (the rule of ``GET /v1/projects/{id}/evidence``: docs/integrity.md §7)."""
+    if role in (Role.TEAM_MANAGER, Role.AUDITOR):
+        return True
+    try:
+        return email in services.integrity.subject_parties(item_id, project_id)
+    except EvidenceNotFoundError:
+        return False
