@@ -62,3 +62,14 @@ class Settings:
     idempotency_ttl_seconds: int = 24 * 3600
     #: After how long a claimed Idempotency-Key whose request never finished may be retried.
     idempotency_stale_seconds: int = 60
+    #: The project inbox's SMTP port inside this process (``accord serve --mail-port``); 0: off.
+    mail_port: int = field(default_factory=lambda: _int("ACCORD_MAIL_PORT", 0))
+    #: Where accepted mail waits until recorded (see docs/mail.md).
+    mail_spool: str = field(
+        default_factory=lambda: os.environ.get("ACCORD_MAIL_SPOOL", "accord-data/mail-spool")
+    )
+    #: A query answered from views whose oldest unapplied event is older than this (seconds)
+    #: says it is stale (``Accord-Views-Stale`` header, ``views.stale`` field).
+    stale_after_seconds: float = field(
+        default_factory=lambda: _float("ACCORD_STALE_AFTER_SECONDS", 10.0)
+    )

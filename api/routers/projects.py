@@ -25,6 +25,7 @@ from api.routers.common import CREATE, IDEMPOTENT, LIST, READ, STEP, read, recor
 from api.schemas.common import Email
 from api.schemas.projects import (
     CommunicationPlanSet,
+    DelegateName,
     KeyContactDesignate,
     MemberCreate,
     MemberPublic,
@@ -177,6 +178,38 @@ def designate_key_contact(
         result = ledger.designate_key_contact(
             access.email, access.project_id, **body.arguments(), expected_version=if_match
         )
+    return _answer(ledger, access, response, result)
+
+
+@router.post("/{project_id:uuid}/delegates", responses=STEP, dependencies=[IDEMPOTENT])
+def name_delegate(
+    access: ProjectRecorder,
+    body: DelegateName,
+    if_match: IfMatch,
+    ledger: LedgerDep,
+    response: Response,
+) -> ProjectPublic:
+    """You name a member of your side who may give your consent for you (approve or reject a
+    change, accept or dispute a fulfilment, agree an expectation...). Only with your own
+    token: consent belongs to its owner."""
+    result = ledger.name_delegate(
+        access.email, access.project_id, **body.arguments(), expected_version=if_match
+    )
+    return _answer(ledger, access, response, result)
+
+
+@router.post("/{project_id:uuid}/delegates/revoke", responses=STEP, dependencies=[IDEMPOTENT])
+def revoke_delegate(
+    access: ProjectRecorder,
+    body: DelegateName,
+    if_match: IfMatch,
+    ledger: LedgerDep,
+    response: Response,
+) -> ProjectPublic:
+    """You take back a delegation you gave."""
+    result = ledger.revoke_delegate(
+        access.email, access.project_id, **body.arguments(), expected_version=if_match
+    )
     return _answer(ledger, access, response, result)
 
 

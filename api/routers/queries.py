@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.bootstrap import Services
 from api.deps import ProjectAccess, ProjectMember, ServicesDep
@@ -35,6 +35,7 @@ from api.schemas.queries import (
     OpenItemsPublic,
     PromiseRecord,
     PromisesPublic,
+    ViewsFreshness,
 )
 from projections import queries as q
 from projections.asof import LiveViews, recorded_later, replay
@@ -119,10 +120,32 @@ def live_views(services: Services, wait_for: int | None) -> LiveViews:
     return LiveViews(services.runner)
 
 
+#: Headers of every answer: how far behind the views are.
+BEHIND_HEADER = "Accord-Views-Behind"
+STALE_HEADER = "Accord-Views-Stale"
+
+
+def views_state(services: Services, response: Response) -> ViewsFreshness:
+    """How current the live views are; said in headers too, so that no answer from views
+    behind by more than the bound is silently stale."""
+    fresh = services.runner.freshness(services.settings.stale_after_seconds)
+    response.headers[BEHIND_HEADER] = str(fresh.behind)
+    if fresh.stale:
+        response.headers[STALE_HEADER] = f"{fresh.seconds:.1f}"
+    return ViewsFreshness(
+        position=fresh.position,
+        head=fresh.head,
+        behind=fresh.behind,
+        seconds_behind=fresh.seconds,
+        stale=fresh.stale,
+    )
+
+
 @router.get("/open-items", responses=RESPONSES)
 def open_items(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     now: Instant = None,
     as_of: Instant = None,
     basis: Basis = "occurred",
@@ -144,6 +167,7 @@ def open_items(
     else:
         views = live
     return OpenItemsPublic(
+        views=views_state(services, response),
         now=shown(moment, zone) or "",
         as_of=shown(as_of_at, zone),
         basis=basis,
@@ -159,6 +183,7 @@ def open_items(
 def baseline(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     as_of: Instant = None,
     basis: Basis = "occurred",
     wait_for: WaitFor = None,
@@ -178,6 +203,7 @@ def baseline(
         if basis == "occurred":
             later = q.baseline_recorded_later(live, project, [as_of_at])
     return BaselinePublic(
+        views=views_state(services, response),
         as_of=shown(as_of_at, zone),
         basis=basis,
         recorded_later=later,
@@ -192,6 +218,7 @@ def baseline(
 def baseline_diff(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     from_: Annotated[
         str,
         Query(
@@ -219,6 +246,7 @@ def baseline_diff(
         q.baseline_recorded_later(live, project, [since, until]) if basis == "occurred" else None
     )
     return DiffPublic(
+        views=views_state(services, response),
         from_=shown(since, zone) or "",
         to=shown(until, zone) or "",
         basis=basis,
@@ -233,6 +261,7 @@ def baseline_diff(
 def audit(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     person: Annotated[
         str | None, Query(max_length=254, description="Events involving them.")
     ] = None,
@@ -280,13 +309,18 @@ def audit(
         limit,
         _late_after(services),
     )
-    return AuditPage(items=[AuditEntry(**r) for r in rows], next_cursor=_next(next_cursor))
+    return AuditPage(
+        views=views_state(services, response),
+        items=[AuditEntry(**r) for r in rows],
+        next_cursor=_next(next_cursor),
+    )
 
 
 @router.get("/audit/commitments", responses=RESPONSES)
 def who_promised_what(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     person: Annotated[
         str | None, Query(max_length=254, description="Only their promises, made or received.")
     ] = None,
@@ -299,13 +333,16 @@ def who_promised_what(
         str(access.project_id),
         person.strip().lower() if person else None,
     )
-    return PromisesPublic(items=[PromiseRecord.model_validate(r) for r in rows])
+    return PromisesPublic(
+        views=views_state(services, response), items=[PromiseRecord.model_validate(r) for r in rows]
+    )
 
 
 @router.get("/timeline", responses=RESPONSES)
 def timeline(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     cursor: Cursor = None,
     limit: Limit = 100,
     wait_for: WaitFor = None,
@@ -320,13 +357,18 @@ def timeline(
         limit,
         _late_after(services),
     )
-    return AuditPage(items=[AuditEntry(**r) for r in rows], next_cursor=_next(next_cursor))
+    return AuditPage(
+        views=views_state(services, response),
+        items=[AuditEntry(**r) for r in rows],
+        next_cursor=_next(next_cursor),
+    )
 
 
 @router.get("/metrics", responses=RESPONSES)
 def metrics(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     now: Instant = None,
     wait_for: WaitFor = None,
 ) -> MetricsPublic:
@@ -334,13 +376,16 @@ def metrics(
     per party."""
     moment = parse_instant(now, "now", _zone(access)) or datetime.now(UTC)
     live = live_views(services, wait_for)
-    return MetricsPublic(**q.metrics(live, str(access.project_id), moment))
+    return MetricsPublic(
+        **q.metrics(live, str(access.project_id), moment), views=views_state(services, response)
+    )
 
 
 @router.get("/history", responses=RESPONSES)
 def history(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     until: Instant = None,
     basis: Basis = "occurred",
     cursor: Cursor = None,
@@ -360,6 +405,7 @@ def history(
         later = recorded_later(services.runner, project, [until_at])
     lines, next_cursor = q.timeline(views, project, _cursor(cursor), limit, _late_after(services))
     return HistoryPublic(
+        views=views_state(services, response),
         until=shown(until_at, zone),
         basis=basis,
         recorded_later=later,

@@ -20,6 +20,7 @@ from api.schemas.common import (
 )
 from ledger.domain.project import Project
 from ledger.domain.roles import Party, Role
+from ledger.interchange.mailroom import inbox_address
 
 TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
@@ -64,6 +65,18 @@ class MemberRemove(InPerson):
 class KeyContactDesignate(InPerson):
     email: Email = Field(description="The member who becomes the contact.")
     area: Name = Field(description="The area, e.g. `approvals` or `billing`.")
+
+
+class DelegateName(InPerson):
+    delegate: Email = Field(
+        description="A member of your side who may give your consent for you (approve, "
+        "reject, accept, dispute, agree) from now on."
+    )
+
+
+class DelegationPublic(BaseModel):
+    member: str = Field(description="The member who named the delegates.")
+    delegates: list[str] = Field(description="Who may give their consent for them.")
 
 
 class ChannelModel(RequestModel):
@@ -138,6 +151,13 @@ class ProjectPublic(ItemPublic):
     key_contacts: list[KeyContactPublic] = Field(description="Who is the contact for what.")
     channels: list[ChannelPublic] = Field(description="The agreed channels.")
     cadences: list[CadencePublic] = Field(description="The agreed recurring communications.")
+    inbox_address: str = Field(
+        description="Bcc or send mail to this address and it is recorded in the project "
+        "(`accord mail serve`; the domain is ACCORD_MAIL_DOMAIN). See docs/mail.md."
+    )
+    delegations: list[DelegationPublic] = Field(
+        default_factory=list, description="Who named whom to give their consent for them."
+    )
 
     @classmethod
     def of(cls, item: Project) -> Self:
@@ -160,6 +180,12 @@ class ProjectPublic(ItemPublic):
             ],
             channels=[ChannelPublic.model_validate(c) for c in item.channels],
             cadences=[CadencePublic.model_validate(c) for c in item.cadences],
+            inbox_address=inbox_address(item.id, item.name),
+            delegations=[
+                DelegationPublic(member=member, delegates=list(delegates))
+                for member, delegates in sorted(item.delegations.items())
+                if delegates
+            ],
         )
 
 

@@ -84,6 +84,22 @@ class BaseModel(_BaseModel):
             cls.model_rebuild(force=True)
 
 
+class ViewsFreshness(BaseModel):
+    """How current the views behind an answer are (also in the ``Accord-Views-Behind`` header,
+    and ``Accord-Views-Stale`` when ``stale``)."""
+
+    position: int = Field(description="The log position every view had reached.")
+    head: int = Field(description="The latest position in the log.")
+    behind: int = Field(description="Events recorded that the views have not applied yet.")
+    seconds_behind: float = Field(
+        description="Age of the oldest event the views have not applied (0 when current)."
+    )
+    stale: bool = Field(
+        description="True when `seconds_behind` exceeds the server's bound "
+        "(`ACCORD_STALE_AFTER_SECONDS`): the answer may miss recent events."
+    )
+
+
 class BallInCourt(BaseModel):
     party: str | None = Field(description="`team` or `client`: whose move it is.")
     person: str | None = Field(description="The one person whose move it is, when there is one.")
@@ -115,6 +131,9 @@ class OpenItemsPublic(BaseModel):
     time_zone: str
     position: int = Field(description="The log position the views had reached.")
     items: list[OpenItem]
+    views: ViewsFreshness | None = Field(
+        default=None, description="How current the views behind this answer are."
+    )
 
 
 class ChangeRequestRef(BaseModel):
@@ -158,6 +177,9 @@ class BaselinePublic(BaseModel):
     time_zone: str
     position: int
     items: list[BaselineEntry]
+    views: ViewsFreshness | None = Field(
+        default=None, description="How current the views behind this answer are."
+    )
 
 
 class DiffEntry(BaseModel):
@@ -184,6 +206,9 @@ class DiffPublic(BaseModel):
     changes: list[DiffEntry]
 
     model_config = {"populate_by_name": True}
+    views: ViewsFreshness | None = Field(
+        default=None, description="How current the views behind this answer are."
+    )
 
 
 class AuditEntry(BaseModel):
@@ -213,6 +238,9 @@ class AuditEntry(BaseModel):
 class AuditPage(BaseModel):
     items: list[AuditEntry]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
+    views: ViewsFreshness | None = Field(
+        default=None, description="How current the views behind this answer are."
+    )
 
 
 class SourceRef(BaseModel):
@@ -249,6 +277,9 @@ class PromiseRecord(BaseModel):
 
 class PromisesPublic(BaseModel):
     items: list[PromiseRecord]
+    views: ViewsFreshness | None = Field(
+        default=None, description="How current the views behind this answer are."
+    )
 
 
 class MetricsPublic(BaseModel):
@@ -266,6 +297,9 @@ class MetricsPublic(BaseModel):
     commitments_by_promisor_party: dict[str, Any] = Field(
         description="Per promisor party: due, kept on time, kept late, overdue, share on time."
     )
+    views: ViewsFreshness | None = Field(
+        default=None, description="How current the views behind this answer are."
+    )
 
 
 class HistoryPublic(BaseModel):
@@ -278,3 +312,6 @@ class HistoryPublic(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the timeline's next page.")
     open_items: list[OpenItem]
     baseline: list[BaselineEntry]
+    views: ViewsFreshness | None = Field(
+        default=None, description="How current the views behind this answer are."
+    )

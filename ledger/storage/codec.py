@@ -134,6 +134,33 @@ class EventCodecs:
                 f"        s[{key}] = walk(v)",
             ]
         del optional
+        if typing.get_origin(base) is tuple:
+            args = typing.get_args(base)
+            if len(args) == 2 and args[1] is Ellipsis and args[0] in _NATIVE_TYPES:
+                # tuple[str, ...] and the like: stored as a list of natives, given back as a tuple
+                if not decode:  # orjson writes a tuple of natives as the walk's list would
+                    return [
+                        get,
+                        "    if type(v) is tuple:",
+                        "        for x in v:",
+                        "            if type(x) not in NATIVE:",
+                        f"                s[{key}] = walk(v)",
+                        "                break",
+                        "    elif type(v) not in NATIVE:",
+                        f"        s[{key}] = walk(v)",
+                    ]
+                return [
+                    get,
+                    "    if type(v) is list:",
+                    "        for x in v:",
+                    "            if type(x) not in NATIVE:",
+                    f"                s[{key}] = walk(v)",
+                    "                break",
+                    "        else:",
+                    f"            s[{key}] = tuple(v)",
+                    "    elif type(v) not in NATIVE:",
+                    f"        s[{key}] = walk(v)",
+                ]
         return [get, "    if type(v) not in NATIVE:", f"        s[{key}] = walk(v)"]
 
 

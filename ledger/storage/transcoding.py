@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from datetime import date
 from enum import StrEnum
 from functools import cache, cached_property
@@ -93,8 +93,36 @@ class ModelTranscoding(Transcoding):
             and data.keys() <= self._known
             and self._required <= data.keys()
         ):
-            return self.model.model_construct(**data)
+            return self._construct(data)
         return self.model.model_validate(data)
+
+    @cached_property
+    def _construct(self) -> Callable[[dict[str, Any]], ImmutableModel]:
+        """What ``model_construct`` does, without copying each default again (they are all
+        immutable here): the fields in their declared order, defaults for those not stored."""
+        model = self.model
+        defaults = [
+            (name, None if f.is_required() else f.default) for name, f in model.model_fields.items()
+        ]
+        simple = not model.__private_attributes__ and all(
+            f.default_factory is None
+            and (f.is_required() or type(f.default) in _IMMUTABLE_DEFAULTS)
+            for f in model.model_fields.values()
+        )
+        if not simple:
+            return lambda data: model.model_construct(**data)
+        new = object.__new__
+        set_ = object.__setattr__
+
+        def construct(data: dict[str, Any]) -> ImmutableModel:
+            instance = new(model)
+            set_(instance, "__dict__", {n: data.get(n, d) for n, d in defaults})
+            set_(instance, "__pydantic_fields_set__", set(data))
+            set_(instance, "__pydantic_extra__", None)
+            set_(instance, "__pydantic_private__", None)
+            return instance
+
+        return construct
 
     @cached_property
     def _flat(self) -> bool:
@@ -107,6 +135,10 @@ class ModelTranscoding(Transcoding):
     @cached_property
     def _required(self) -> frozenset[str]:
         return frozenset(n for n, f in self.model.model_fields.items() if f.is_required())
+
+
+#: Defaults that are never copied: sharing them between instances is safe.
+_IMMUTABLE_DEFAULTS = frozenset((type(None), bool, int, float, str, tuple, frozenset))
 
 
 def _holds_model(annotation: Any) -> bool:
@@ -252,7 +284,7 @@ class StrictMapper(Mapper[UUID]):
                     state["originator_version"] = stored_event.originator_version
                     event = object.__new__(cls)
                     object.__setattr__(event, "__dict__", state)
-                    return cast(DomainEventProtocol[UUID], event)
+                    return event  # type: ignore[no-any-return]
         event = super().to_domain_event(stored_event)
         expected = _field_names(type(event))
         if expected is not None:

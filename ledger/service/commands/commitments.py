@@ -104,6 +104,7 @@ class CommitmentCommands(LedgerService):
         commitment, act = self._commitment(
             actor, project_id, commitment_id, occurred_at, attributed_to, expected_version
         )
+        self.require_consent(project_id, act, "agreeing new terms of a commitment")
         commitment.agree_renegotiation(act)
         return self.save_changes(commitment)
 
@@ -121,6 +122,7 @@ class CommitmentCommands(LedgerService):
         commitment, act = self._commitment(
             actor, project_id, commitment_id, occurred_at, attributed_to, expected_version
         )
+        self.require_consent(project_id, act, "declining new terms of a commitment")
         commitment.decline_renegotiation(act, reason=reason)
         return self.save_changes(commitment)
 
@@ -156,6 +158,7 @@ class CommitmentCommands(LedgerService):
         commitment, act = self._commitment(
             actor, project_id, commitment_id, occurred_at, attributed_to, expected_version
         )
+        self.require_consent(project_id, act, "accepting a fulfilment")
         commitment.accept_fulfilment(act)
         return self.save_changes(commitment)
 
@@ -173,6 +176,7 @@ class CommitmentCommands(LedgerService):
         commitment, act = self._commitment(
             actor, project_id, commitment_id, occurred_at, attributed_to, expected_version
         )
+        self.require_consent(project_id, act, "disputing a fulfilment")
         commitment.dispute_fulfilment(act, reason=reason)
         return self.save_changes(commitment)
 
