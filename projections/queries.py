@@ -485,7 +485,7 @@ def audit(
         eq["event_type" if "." in where.type else "subject_type"] = where.type
     low, high = iso(where.occurred_from), iso(where.occurred_to)
     rows: list[dict[str, Any]] = []
-    cursor, chunk = after, limit + 1
+    cursor, chunk = (after or None), limit + 1  # 0 (an older caller's "from the start") too
     while len(rows) <= limit:
         if where.person:
             people = _after(

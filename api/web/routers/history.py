@@ -68,7 +68,7 @@ def timeline(
     subject: Annotated[str | None, Query(max_length=64)] = None,
     from_: Annotated[str | None, Query(alias="from", max_length=20)] = None,
     to: Annotated[str | None, Query(max_length=20)] = None,
-    cursor: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[str | None, Query(pattern=q.AUDIT_CURSOR_PATTERN)] = None,
 ) -> Response:
     web = web_of(request)
     access = web.project(project_id)
@@ -80,7 +80,9 @@ def timeline(
         occurred_from=moment(web, from_, "from"),
         occurred_to=moment(web, to, "to", end_of_day=True),
     )
-    rows, next_cursor = q.audit(LiveViews(web.services.runner), str(project_id), where, cursor, 100)
+    after = q.AuditCursor.decode(cursor) if cursor else None
+    rows, next_after = q.audit(LiveViews(web.services.runner), str(project_id), where, after, 100)
+    next_cursor = next_after.encode() if next_after is not None else None
     for row in rows:
         row["url"] = subject_url(project_id, row["subject_type"], row["subject_id"])
         row["kind"] = kind_of_type(row["subject_type"])
@@ -173,7 +175,7 @@ def replay_page(
 
 def _first_event_day(web: Web, pid: str) -> date | None:
     """The day of the project's earliest occurred event (the slider's start)."""
-    rows, _ = q.audit(LiveViews(web.services.runner), pid, q.AuditFilter(), 0, 1)
+    rows, _ = q.audit(LiveViews(web.services.runner), pid, q.AuditFilter(), None, 1)
     first = parse_iso(rows[0]["occurred_at"]) if rows else None
     if first is None:
         return None

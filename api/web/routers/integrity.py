@@ -53,7 +53,7 @@ def integrity(
             LiveViews(web.services.runner),
             str(project_id),
             q.AuditFilter(subject=str(subject_id)),
-            0,
+            None,
             q.MAX_PAGE,
         )
         narrated = {row["position"]: row for row in rows}

@@ -375,7 +375,7 @@ def _page(
         LiveViews(web.services.runner),
         str(access.project_id),
         q.AuditFilter(subject=str(item_id)),
-        0,
+        None,
         q.MAX_PAGE,
     )
     requests = (
