@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from ledger.domain import wording
 from ledger.domain.acknowledgement import AcknowledgementRequest
 from ledger.domain.change_request import ChangeRequest
 from ledger.domain.commitment import Commitment
@@ -257,7 +258,7 @@ class OpenItemsProjection(MemberTracking):
     @on(AcknowledgementRequest.Requested)
     def _ack_requested(self, e: Any, view: View, position: int) -> None:
         subject = view.peek(SUBJECTS, (sid(e.project_id), str(e.subject_id)))
-        kind = e.subject_kind.value.replace("_", " ")
+        kind = wording.kind(e.subject_kind.value)
         what = f"{kind} “{subject['title']}”" if subject else kind
         self._open(
             view,

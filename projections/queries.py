@@ -485,7 +485,7 @@ def audit(
         eq["event_type" if "." in where.type else "subject_type"] = where.type
     low, high = iso(where.occurred_from), iso(where.occurred_to)
     rows: list[dict[str, Any]] = []
-    cursor, chunk = after, limit + 1
+    cursor, chunk = (after or None), limit + 1  # 0 (an older caller's "from the start") too
     while len(rows) <= limit:
         if where.person:
             people = _after(
@@ -658,7 +658,7 @@ def metrics(views: Views, project_id: str, now: datetime) -> dict[str, Any]:
         if c["fulfilled_at"] is not None and c["state"] in ("fulfilled", "accepted"):
             k["due"] += 1
             k["kept_on_time" if c["fulfilled_at"] <= c["due_at"] else "kept_late"] += 1
-        elif c["due_at"] < now_iso:
+        elif is_overdue(parse_iso(c["due_at"]), now):
             k["due"] += 1
             k["overdue"] += 1
         else:
@@ -686,7 +686,7 @@ def metrics(views: Views, project_id: str, now: datetime) -> dict[str, Any]:
         "acknowledgement_latency": {p: _summary(v) for p, v in latency.items()},
         "acknowledgements_outstanding": len(outstanding),
         "acknowledgements_overdue": sum(
-            1 for a in outstanding if a["due_at"] and a["due_at"] < now_iso
+            1 for a in outstanding if is_overdue(parse_iso(a["due_at"]), now)
         ),
         "cadence_adherence": cadences,
         "commitments_by_promisor_party": kept,

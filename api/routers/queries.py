@@ -91,7 +91,9 @@ def _late_after(services: Services) -> timedelta:
 
 def _note(basis: str, instants: list[str | None], later: int | None) -> str:
     """The answer's basis in words."""
-    when = " and ".join(i for i in instants if i) or "now"
+    when = " and ".join(i for i in instants if i)
+    if not when:
+        return "Everything the ledger holds now (both bases agree on the present)."
     if basis == "recorded":
         return f"What the ledger had on record at {when}."
     entries = "entry" if later == 1 else "entries"

@@ -18,6 +18,7 @@ from api.schemas.common import (
     Text,
 )
 from ledger.domain.commitment import CommitmentState
+from ledger.domain.time import is_overdue
 
 
 class CommitmentCreate(Envelope):
@@ -96,7 +97,7 @@ class CommitmentPublic(ItemPublic):
     @property
     def overdue(self) -> bool:
         live = self.state in (CommitmentState.OPEN, CommitmentState.FULFILMENT_DISPUTED)
-        return live and self.due_at is not None and self.due_at < datetime.now(UTC)
+        return is_overdue(self.due_at, datetime.now(UTC), live=live)
 
 
 class CommitmentsPublic(ListPage):

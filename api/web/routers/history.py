@@ -68,7 +68,7 @@ def timeline(
     subject: Annotated[str | None, Query(max_length=64)] = None,
     from_: Annotated[str | None, Query(alias="from", max_length=20)] = None,
     to: Annotated[str | None, Query(max_length=20)] = None,
-    cursor: Annotated[str | None, Query(max_length=64, pattern=q.AUDIT_CURSOR_PATTERN)] = None,
+    cursor: Annotated[str | None, Query(pattern=q.AUDIT_CURSOR_PATTERN)] = None,
 ) -> Response:
     web = web_of(request)
     access = web.project(project_id)
@@ -81,7 +81,8 @@ def timeline(
         occurred_to=moment(web, to, "to", end_of_day=True),
     )
     after = q.AuditCursor.decode(cursor) if cursor else None
-    rows, next_cursor = q.audit(LiveViews(web.services.runner), str(project_id), where, after, 100)
+    rows, next_after = q.audit(LiveViews(web.services.runner), str(project_id), where, after, 100)
+    next_cursor = next_after.encode() if next_after is not None else None
     for row in rows:
         row["url"] = subject_url(project_id, row["subject_type"], row["subject_id"])
         row["kind"] = kind_of_type(row["subject_type"])
@@ -109,7 +110,7 @@ def timeline(
         rows=rows,
         filters=filters,
         kinds=list(KINDS),
-        next_cursor=next_cursor.encode() if next_cursor is not None else None,
+        next_cursor=next_cursor,
         query=query,
         json_query=json_query,
     )
