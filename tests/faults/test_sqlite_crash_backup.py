@@ -34,6 +34,7 @@ def accord(*args: str, url: str) -> subprocess.CompletedProcess[str]:
 def test_kill_9_and_backup_restore_under_writes(
     tmp_path: Path, serve: Callable[..., Server]
 ) -> None:
+    (tmp_path / "live").mkdir()
     url = f"sqlite:///{tmp_path / 'live' / 'accord.db'}"
     project, tokens = prepare(url)
     env = {"ACCORD_DATABASE_URL": url, "ACCORD_CHECKPOINT_SECONDS": "0.5"}
