@@ -71,6 +71,8 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
             )
             checkpoints.start()
         mail = start_mail_server(services) if settings.mail_port else None
+        if mail is not None:
+            services.mail_health = mail.health
         try:
             yield
         finally:

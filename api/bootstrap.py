@@ -45,6 +45,8 @@ class Services:
     owns_ledger: bool = field(default=True, repr=False)
     #: The periodic checkpoints' state (the projection runner keeps its own: ``runner.health``).
     checkpoint_health: LoopHealth = field(default_factory=lambda: LoopHealth("checkpoints"))
+    #: The inbox's spool loop, when ``accord serve --mail-port`` runs one.
+    mail_health: LoopHealth | None = None
 
     def close(self) -> None:
         self.runner.close()

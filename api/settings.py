@@ -61,7 +61,9 @@ class Settings:
     #: How long a stored Idempotency-Key answer is replayed (seconds).
     idempotency_ttl_seconds: int = 24 * 3600
     #: After how long a claimed Idempotency-Key whose request never finished may be retried.
-    idempotency_stale_seconds: int = 60
+    idempotency_stale_seconds: int = field(
+        default_factory=lambda: _int("ACCORD_IDEMPOTENCY_STALE_SECONDS", 60)
+    )
     #: The project inbox's SMTP port inside this process (``accord serve --mail-port``); 0: off.
     mail_port: int = field(default_factory=lambda: _int("ACCORD_MAIL_PORT", 0))
     #: Where accepted mail waits until recorded (see docs/mail.md).

@@ -38,6 +38,7 @@ from api.tokens import TokenStore
 if TYPE_CHECKING:
     from api.bootstrap import Services
 from ledger.interchange.mailroom import Inbox, MailRefused, sender_of
+from ledger.storage.resilience import Backoff, LoopHealth, run_resiliently
 
 log = logging.getLogger("accord.mail")
 
@@ -204,6 +205,7 @@ class MailServer:
             decode_data=False,
         )
         self._stop = threading.Event()
+        self.health = LoopHealth("mail")
         self._retry = threading.Thread(target=self._retry_loop, name="mail-spool", daemon=True)
 
     def start(self) -> None:
@@ -221,11 +223,21 @@ class MailServer:
         return int(self.controller.port)
 
     def _retry_loop(self) -> None:
-        while not self._stop.wait(RETRY_SECONDS):
-            try:
-                self.handler.retry_spooled()
-            except Exception:
-                log.exception("the spool could not be recorded yet; retrying")
+        """Record what the spool holds every :data:`RETRY_SECONDS`; a failure (the database
+        away) is retried sooner, with backoff, and reported in ``health`` (``/health``)."""
+
+        def step() -> float:
+            self.handler.retry_spooled()
+            return RETRY_SECONDS
+
+        if self._stop.wait(RETRY_SECONDS):
+            return
+        run_resiliently(
+            step,
+            stop=self._stop,
+            health=self.health,
+            backoff=Backoff(first=1.0, longest=RETRY_SECONDS),
+        )
 
 
 def start_mail_server(services: Services) -> MailServer:

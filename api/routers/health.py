@@ -24,7 +24,9 @@ class ViewState(BaseModel):
 
 
 class LoopStatus(BaseModel):
-    name: str = Field(description="`projections` or `checkpoints` (this process's loops).")
+    name: str = Field(
+        description="`projections`, `checkpoints` or `mail` (this process's background loops)."
+    )
     state: str = Field(
         description="`starting`, `running`, `retrying` (its last step failed), `refused` "
         "(it will not run until an operator acts) or `stopped`."
@@ -63,6 +65,8 @@ def health(services: ServicesDep, response: Response) -> Health:
     refuses to run (a signing key that does not match the log)."""
     runner = services.runner
     loops = [runner.report, services.checkpoint_health.report]
+    if services.mail_health is not None:
+        loops.append(services.mail_health.report)
     loop_states = [LoopStatus.model_validate(r.as_dict()) for r in loops]
     backend = services.ledger.storage.backend
     try:

@@ -174,7 +174,9 @@ def _sqlite_file(storage: Storage) -> Path:
 
 
 def _max_position(database: Path) -> int:
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    # Not read-only: a database left by a crash needs its WAL recovered, which only a
+    # connection that may write does.
+    conn = sqlite3.connect(f"file:{database}?mode=rw", uri=True)
     try:
         row = conn.execute("SELECT MAX(rowid) FROM stored_events").fetchone()
     except sqlite3.OperationalError:

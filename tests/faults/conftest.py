@@ -59,7 +59,7 @@ class Server:
             stderr=subprocess.STDOUT,
         )
 
-    def wait_ready(self, timeout: float = 30.0) -> None:
+    def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while True:
             assert self.process.poll() is None, self.log()
@@ -97,10 +97,11 @@ def serve(tmp_path: Path) -> Iterator[object]:
     """``serve(env, *args)`` starts an ``accord serve`` (stopped at the end of the test)."""
     started: list[Server] = []
 
-    def start(env: dict[str, str], *args: str) -> Server:
+    def start(env: dict[str, str], *args: str, wait: bool = True) -> Server:
         server = Server(env, tmp_path / f"serve-{len(started)}.log", *args)
         started.append(server)
-        server.wait_ready()
+        if wait:
+            server.wait_ready()
         return server
 
     yield start

@@ -35,9 +35,17 @@ def test_two_nodes_through_three_restarts_and_a_kill(
     pg_url: str, restartable_postgres: PostgresServer, serve: Callable[..., Server]
 ) -> None:
     project, tokens = prepare(pg_url)
-    env = {"ACCORD_DATABASE_URL": pg_url, "ACCORD_CHECKPOINT_SECONDS": "1"}
-    nodes = [serve(env), serve(env)]
-    load = Load([n.url for n in nodes], project, tokens)
+    env = {
+        "ACCORD_DATABASE_URL": pg_url,
+        "ACCORD_CHECKPOINT_SECONDS": "1",
+        # A request in flight on the node killed keeps its Idempotency-Key claimed until the
+        # claim goes stale; the clients' retries (to the other node) wait that long.
+        "ACCORD_IDEMPOTENCY_STALE_SECONDS": "3",
+    }
+    nodes = [serve(env, wait=False), serve(env, wait=False)]
+    for node in nodes:
+        node.wait_ready(timeout=60)
+    load = Load([n.url for n in nodes], project, tokens, patience=15)
     load.start(writers_per_node=2)
     outages: list[tuple[float, float]] = []
     try:
