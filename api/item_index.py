@@ -31,6 +31,7 @@ from eventsourcing.utils import get_topic
 
 from ledger.domain.catalogue import AGGREGATES, event_classes_of
 from ledger.domain.envelope import LedgerAggregate
+from ledger.domain.interaction import Interaction
 from ledger.domain.project import Project
 from ledger.storage.sql import SqlDatabase, Transaction
 
@@ -83,6 +84,8 @@ CREATED_TOPICS: dict[str, str] = {
     for event in event_classes_of(aggregate)
     if issubclass(event, LedgerAggregate.Created)
 }
+#: Events that add a document to an item after its creation: another copy of an email.
+DOCUMENT_TOPICS = {get_topic(Interaction.VariantRecorded)}
 MEMBER_TOPICS = {
     get_topic(Project.MemberAdded): "added",
     get_topic(Project.MemberRoleChanged): "role",
@@ -112,7 +115,7 @@ class ItemIndex:
         self.db = db
         self.recorder = recorder
         self.mapper = mapper
-        self.topics = (*CREATED_TOPICS, *MEMBER_TOPICS)
+        self.topics = (*CREATED_TOPICS, *MEMBER_TOPICS, *DOCUMENT_TOPICS)
         self._lock = threading.Lock()
         self._known = -1  # the position this process last saw the index reach
 
@@ -175,6 +178,14 @@ class ItemIndex:
                     "VALUES (?, ?, ?, ?) ON CONFLICT (project_id, sha256) DO NOTHING",
                     (project_id, sha256, item_id, notification.id),
                 )
+            return
+        if notification.topic in DOCUMENT_TOPICS:
+            sha256 = event.sha256  # type: ignore[attr-defined]
+            tx.execute(
+                "INSERT INTO api_documents (project_id, sha256, item_id, position) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (project_id, sha256) DO NOTHING",
+                (project_id, sha256, str(notification.originator_id), notification.id),
+            )
             return
         change = MEMBER_TOPICS[notification.topic]
         if change == "added":

@@ -132,6 +132,8 @@ class EmailImportSummary:
     notes: list[tuple[str, str]] = field(default_factory=list)
     members: set[str] = field(default_factory=set)
     external_addresses: set[str] = field(default_factory=set)
+    #: Files met that hold no message (in folders and zip files): ``(where, why)``.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def rejected(self) -> list[MessageResult]:
@@ -246,6 +248,9 @@ class _EmailImport:
             self._enqueue(pending, self._nearest_known_ancestor(pending))
         self._flush()
         self._keep_variants()
+        self.summary.skipped = [
+            (clean_text(where), why) for where, why in getattr(source, "skipped", ())
+        ]
         self.summary.messages = done
         self.summary.replies_relinked = len(self.relinked)
         self.summary.results = [r for _, r in sorted(self.results, key=lambda t: t[0])]
