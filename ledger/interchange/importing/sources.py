@@ -313,6 +313,8 @@ class _Entry:
     _kind: str | None = None
     _data: bytes | None = None
     _members: list[_Entry] | None = field(default=None, repr=False)
+    #: Members of a zip file that hold no message.
+    skipped: list[str] = field(default_factory=list)
 
     def data(self) -> bytes:
         if self._data is None:
@@ -447,6 +449,7 @@ class Files(MessageSource):
                     where=entry.where, data=b"", error="a zip file that holds no email message"
                 )
                 return
+            self.skipped += [(where, "not an email message; skipped") for where in entry.skipped]
             for member in members:
                 yield from self._messages(member, False)
             return
@@ -510,8 +513,10 @@ def _read_zip(entry: _Entry) -> list[_Entry]:
             )
             try:
                 if member.kind() in ("other", "zip"):
+                    entry.skipped.append(where)
                     continue
             except (OSError, zipfile.BadZipFile, RuntimeError, ValueError):
+                entry.skipped.append(where)
                 continue
             members.append(member)
     except (zipfile.BadZipFile, OSError, ValueError):

@@ -1,0 +1,69 @@
+"""The awkward corpus (tests/awkward_mail.py) over HTTP, on SQLite and PostgreSQL: an upload
+of any of its messages never answers 5xx; compressed mailboxes and zip files are read; every
+original, variants included, downloads byte for byte."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import zipfile
+
+from tests.api.conftest import TM, Api
+from tests.awkward_mail import corpus, mbox_of
+
+CORPUS = corpus()
+
+
+def test_each_awkward_message_uploads_without_a_server_error(api: Api) -> None:
+    headers = api.headers(TM)
+    for name, data, expected in CORPUS:
+        files = [("files", (name, data, "message/rfc822"))]
+        response = api.client.post(api.url("/imports/eml"), files=files, headers=headers)
+        assert response.status_code == 200, (name, response.text)
+        (result,) = response.json()["results"]
+        assert result["outcome"] == expected["outcome"], (name, result)
+    # Hostile names and bytes too: a file name that is no UTF-8, a file that is no message.
+    for filename, data in ((b"\xff.eml", b"\xff\xfe\x00"), (b"x", b"From: \xff\r\n\r\n\x00")):
+        body = (
+            b'--B\r\nContent-Disposition: form-data; name="files"; filename="'
+            + filename
+            + b'"\r\nContent-Type: message/rfc822\r\n\r\n'
+            + data
+            + b"\r\n--B--\r\n"
+        )
+        response = api.client.post(
+            api.url("/imports/eml"),
+            content=body,
+            headers={**headers, "Content-Type": "multipart/form-data; boundary=B"},
+        )
+        assert response.status_code < 500, response.text
+
+
+def test_every_original_and_variant_downloads_byte_for_byte(api: Api) -> None:
+    files = [("files", (name, data, "message/rfc822")) for name, data, _ in CORPUS]
+    body = api.client.post(api.url("/imports/eml"), files=files, headers=api.headers(TM)).json()
+    assert (body["variants"], body["rejected"], body["delivery_failures"]) == (1, 0, 5)
+    for _, data, _ in CORPUS:
+        digest = hashlib.sha256(data).hexdigest()
+        download = api.get(api.url(f"/documents/{digest}"))
+        assert download.status_code == 200, digest
+        assert download.content == data
+
+
+def test_a_gzipped_mailbox_and_a_zip_of_messages_are_read(api: Api) -> None:
+    mbox = gzip.compress(mbox_of([data for _, data, _ in CORPUS[:5]]))
+    files = [("file", ("archive.mbox.gz", mbox, "application/gzip"))]
+    response = api.client.post(api.url("/imports/mbox"), files=files, headers=api.headers(TM))
+    assert response.status_code == 200, response.text
+    assert (response.json()["messages"], response.json()["rejected"]) == (5, 0)
+
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        for name, data, _ in CORPUS[5:9]:
+            archive.writestr(f"export/{name.removesuffix('.eml')}", data)
+        archive.writestr("export/index.html", b"<html></html>")
+    files = [("files", ("export.zip", packed.getvalue(), "application/zip"))]
+    body = api.client.post(api.url("/imports/eml"), files=files, headers=api.headers(TM)).json()
+    assert (body["messages"], body["imported"], body["rejected"]) == (4, 4, 0)
+    assert [s["where"] for s in body["skipped"]] == ["export.zip:export/index.html"]
