@@ -486,7 +486,9 @@ class _EmailImport:
             return
         try:
             existing = self.documents.stored([p.parsed.sha256 for p in batch])
-            self.documents.put_many([doc for pending in batch for doc in _documents(pending)])
+            self.documents.put_many(
+                [doc for pending in batch for doc in _documents(pending)], **self._held
+            )
         except _INFRASTRUCTURE:
             raise
         except Exception:
@@ -526,6 +528,11 @@ class _EmailImport:
             self.waits.forget([reply for reply, _ in linked if links[reply][1] == 0])
             return
 
+    @property
+    def _held(self) -> dict[str, Any]:
+        """Who holds the documents stored: this project, stored by the importer."""
+        return {"project_id": self.project_id, "stored_by": self.actor}
+
     def _put_each(self, batch: list[_Pending]) -> set[str]:
         """Store the documents of ``batch`` message by message; a message whose documents the
         store refuses is refused (and taken out of ``batch``)."""
@@ -533,7 +540,7 @@ class _EmailImport:
         for pending in list(batch):
             try:
                 existing |= self.documents.stored([pending.parsed.sha256])
-                self.documents.put_many(list(_documents(pending)))
+                self.documents.put_many(list(_documents(pending)), **self._held)
             except _INFRASTRUCTURE:
                 raise
             except Exception as e:
@@ -599,7 +606,9 @@ class _EmailImport:
 
     def _save_variants(self, chunk: list[tuple[int, RawMessage, UUID, str]]) -> None:
         try:
-            self.documents.put_many([_original_document(raw) for _, raw, _, _ in chunk])
+            self.documents.put_many(
+                [_original_document(raw) for _, raw, _, _ in chunk], **self._held
+            )
         except Exception:
             for sequence, raw, _, _ in chunk:
                 self._reject(sequence, raw.where, "its bytes cannot be stored")
