@@ -11,6 +11,7 @@ import zipfile
 
 from tests.api.conftest import TM, Api
 from tests.awkward_mail import corpus, mbox_of
+from tests.outlook_files import outlook_message
 
 CORPUS = corpus()
 
@@ -67,3 +68,22 @@ def test_a_gzipped_mailbox_and_a_zip_of_messages_are_read(api: Api) -> None:
     body = api.client.post(api.url("/imports/eml"), files=files, headers=api.headers(TM)).json()
     assert (body["messages"], body["imported"], body["rejected"]) == (4, 4, 0)
     assert [s["where"] for s in body["skipped"]] == ["export.zip:export/index.html"]
+
+
+def test_an_outlook_file_upload_keeps_the_file_as_the_original(api: Api) -> None:
+    data = outlook_message(
+        subject="Budget",
+        body="Agreed.",
+        sender=TM,
+        headers=f"From: {TM}\r\nTo: cl@client.test\r\nSubject: Budget\r\n"
+        "Date: Mon, 2 Mar 2026 09:00:00 +0100\r\nMessage-ID: <o-1@acme.test>\r\n\r\n",
+    )
+    files = [("files", ("Budget.msg", data, "application/vnd.ms-outlook"))]
+    body = api.client.post(api.url("/imports/eml"), files=files, headers=api.headers(TM)).json()
+    (result,) = body["results"]
+    assert result["outcome"] == "imported", result
+    interaction = api.get(api.url(f"/interactions/{result['interaction_id']}")).json()
+    assert interaction["body_sha256"] == hashlib.sha256(data).hexdigest()
+    original = api.get(api.url(f"/documents/{interaction['body_sha256']}"))
+    assert original.content == data
+    assert original.headers["content-type"].startswith("application/vnd.ms-outlook")

@@ -18,6 +18,7 @@ from ledger.interchange.importing.decoding import has_surrogates
 from ledger.interchange.importing.mail import ParsedEmail, UnparseableEmailError, parse_email
 from ledger.interchange.importing.sources import EmlFiles, Mbox, SourceError, kind_of
 from tests.awkward_mail import ORIGINAL, corpus, mbox_of
+from tests.outlook_files import outlook_message
 
 CORPUS = corpus()
 
@@ -242,3 +243,34 @@ def test_what_a_file_holds() -> None:
     assert kind_of(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest") == "outlook"
     assert kind_of(b"Dear diary: today\nnothing happened") == "other"
     assert kind_of(b"<html><body>hi</body></html>") == "other"
+
+
+# ------------------------------------------------------------------ Outlook .msg files
+
+OUTLOOK = outlook_message(
+    subject="Señor budget",
+    body="The budget is agreed.\r\nPat",
+    sender="pm@team.test",
+    headers="From: Pat <pm@team.test>\r\nTo: Sue <sponsor@client.test>\r\n"
+    "Subject: =?utf-8?q?Se=C3=B1or_budget?=\r\nDate: Mon, 2 Mar 2026 09:00:00 +0100\r\n"
+    "Message-ID: <outlook-1@team.test>\r\n\r\n",
+)
+
+
+def test_outlook_files_are_read_as_messages_and_kept_as_files(tmp_path: Path) -> None:
+    (tmp_path / "Budget.msg").write_bytes(OUTLOOK)
+    (tmp_path / "broken.msg").write_bytes(OUTLOOK[:600])
+    messages = {Path(m.where).name: m for m in EmlFiles([tmp_path])}
+    good = messages["Budget.msg"]
+    assert (good.original, good.media_type) == (OUTLOOK, "application/vnd.ms-outlook")
+    parsed = parse_email(good.data)
+    assert (parsed.from_address, parsed.subject, parsed.message_id) == (
+        "pm@team.test",
+        "Señor budget",
+        "outlook-1@team.test",
+    )
+    assert parsed.summary == "The budget is agreed.\nPat"
+    assert dict(parsed.display_names) == {"pm@team.test": "Pat", "sponsor@client.test": "Sue"}
+    broken = messages["broken.msg"]
+    assert broken.error is not None
+    assert "Outlook" in broken.error
