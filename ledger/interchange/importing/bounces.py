@@ -69,8 +69,9 @@ _SENDMAIL = re.compile(r"-{3,}\s*the following addresses? had (permanent fatal|t
 def delivery_failure_of(message: Message, sender: str, subject: str) -> DeliveryFailure | None:
     """What ``message`` reports about a failed delivery, or ``None`` when it is no such report.
     ``sender`` and ``subject``: its From and Subject as decoded text."""
-    parts = _parts(message)
-    report = _rfc3464(parts)
+    content_type = (_header(message, "content-type") or "").lower()
+    parts = _parts(message) if "multipart" in content_type else [message]
+    report = _rfc3464(parts) if "report" in content_type else None
     if report is not None:
         if not report[0]:
             return None  # a report of successful delivery
@@ -80,19 +81,20 @@ def delivery_failure_of(message: Message, sender: str, subject: str) -> Delivery
             reporting_mta=report[1],
             original_message_id=_original_id(parts),
         )
-    text = _text(parts)
     from_daemon = _DAEMON_SENDER.search(sender or "<>") is not None
     return_path = _header(message, "return-path")
     if return_path is not None and return_path.strip() in ("<>", ""):
         from_daemon = True
+    says_failed = _BOUNCE_SUBJECT.search(subject or "") is not None
+    if not from_daemon and not says_failed:
+        return None  # neither a daemon's nor about delivery: ordinary mail (the common case)
+    text = _text(parts)
     head = text[:4_000]
     fmt, mta, recipients = _plain_formats(head, text, message)
     if fmt is None:
-        if not (from_daemon and _BOUNCE_SUBJECT.search(subject or "")):
+        if not (from_daemon and says_failed):
             return None
         fmt, recipients = "other", _other_recipients(text, sender)
-    elif not from_daemon and not _BOUNCE_SUBJECT.search(subject or ""):
-        return None  # someone quoting a bounce, not the bounce itself
     if mta is None:
         mta = _domain_of(sender)
     return DeliveryFailure(

@@ -21,7 +21,7 @@ import base64
 import binascii
 import codecs
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 #: Below this many bytes, a statistical guess is worse than the fixed order above.
 _GUESS_MIN_BYTES = 64
@@ -149,7 +149,9 @@ def repair(text: str, charsets: Sequence[str | None] = ()) -> tuple[str, str | N
     return decoded, used
 
 
-def decode_words(text: str, charsets: Sequence[str | None] = ()) -> str:
+def decode_words(
+    text: str, charsets: Sequence[str | None] | Callable[[], Sequence[str | None]] = ()
+) -> str:
     """RFC 2047 encoded words decoded, adjacent words of one charset joined *before* decoding
     (a character, or an ISO-2022-JP escape sequence, may be split across two words); the blank
     between two encoded words dropped, as RFC 2047 §6.2 says. A word that cannot be decoded
@@ -169,7 +171,8 @@ def decode_words(text: str, charsets: Sequence[str | None] = ()) -> str:
             try:
                 out.append(data.decode(codec or "ascii"))
             except (UnicodeDecodeError, LookupError):
-                out.append(decode_bytes(data, (pending_charset, *charsets))[0])
+                known = charsets() if callable(charsets) else charsets
+                out.append(decode_bytes(data, (pending_charset, *known))[0])
         pending, pending_charset = [], None
 
     for match in _ENCODED_WORD.finditer(text):

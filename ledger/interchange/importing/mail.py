@@ -177,7 +177,7 @@ def _parse(data: bytes, envelope_date: datetime | None, now: datetime) -> Parsed
         references = (*references, parent_ref)
     _line_ends(data, notes)
     body = _body_part(message)
-    summary = _summary(body, notes, headers.charsets)
+    summary = _summary(body, notes)
     if failure is not None:
         summary = _failure_summary(failure, summary)
     attachments: list[ParsedAttachment] = []
@@ -216,10 +216,16 @@ class _Headers:
     def __init__(self, message: Message, notes: list[str]) -> None:
         self.message = message
         self.notes = notes
-        self.charsets = _declared_charsets(message)
+        self._charsets: list[str] | None = None
         self._raw: dict[str, list[str]] = {}
         for key, value in message.raw_items():
             self._raw.setdefault(str(key).lower(), []).append(str(value))
+
+    def charsets(self) -> list[str]:
+        """The charsets the message names (looked for only when a guess is needed)."""
+        if self._charsets is None:
+            self._charsets = _declared_charsets(self.message)
+        return self._charsets
 
     def raw_all(self, name: str, *, keep_controls: bool = False) -> list[str]:
         """Each value of a header, 8-bit bytes decoded (no surrogates), unfolded; NUL and
@@ -227,7 +233,10 @@ class _Headers:
         NUL is no id at all)."""
         values = []
         for value in self._raw.get(name, ()):
-            text, guessed = decoding.repair(value, self.charsets)
+            guessed = None
+            text = value
+            if decoding.has_surrogates(value):
+                text, guessed = decoding.repair(value, self.charsets())
             if guessed is not None:
                 self.notes.append(
                     f"{name.title()}: raw 8-bit bytes (not encoded as RFC 2047 says) "
@@ -456,7 +465,7 @@ def _body_part(message: EmailMessage | Message) -> Message | None:
         return None
 
 
-def _text_of(part: Message, notes: list[str], charsets: list[str]) -> str:
+def _text_of(part: Message, notes: list[str]) -> str:
     """A text part's text: transfer-decoded, then read in its declared charset when that
     reads it cleanly, else in the best guess (noted)."""
     try:
@@ -486,10 +495,10 @@ def _line_ends(data: bytes, notes: list[str]) -> None:
         notes.append("line ends are mixed (CR LF, LF, CR); made one kind for the summary")
 
 
-def _summary(body: Message | None, notes: list[str], charsets: list[str]) -> str:
+def _summary(body: Message | None, notes: list[str]) -> str:
     if body is None:
         return ""
-    text = _text_of(body, notes, charsets)
+    text = _text_of(body, notes)
     if body.get_content_type() == "text/html":
         text = html_to_text(text)
     text = _clean(text.replace("\r\n", "\n").replace("\r", "\n"))
