@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from api.cli.errors import ExitCode, classify, fail
 from api.cli.main import DatabaseURL, ProjectOption, app, console, err, open_ledger, project_id_of
 from ledger.domain.errors import DomainError
 from ledger.interchange.mailroom import (
@@ -70,7 +71,7 @@ def serve(
         server.start()
     except OSError as e:
         err.print(f"[red]error:[/red] cannot listen on {host}:{port}: {e.strerror or e}")
-        raise typer.Exit(3) from None
+        raise typer.Exit(ExitCode.CANNOT_LISTEN) from None
     console.print(f"Accord mail on smtp://{host}:{server.port} — addresses @{inbox.domain}")
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -90,8 +91,8 @@ def address(project: ProjectOption, database_url: DatabaseURL = None) -> None:
         found = ledger.get_project(project_id_of(project))
         console.print(inbox_address(found.id, found.name, mail_domain()))
     except DomainError as e:
-        err.print(f"[red]error:[/red] {e}")
-        raise typer.Exit(3) from None
+        code, line = classify(e) or (ExitCode.REFUSED, str(e))
+        raise fail(line, code) from None
     finally:
         ledger.close()
 
@@ -248,4 +249,67 @@ def circulate(
         err.print(f"[red]error:[/red] the relay in ACCORD_SMTP_URL: {e.strerror or e}")
         raise typer.Exit(4) from None
     finally:
+        ledger.close()
+
+
+@mail.command("digest")
+def digest(
+    project: ProjectOption,
+    by: Annotated[str, typer.Option("--as", help="The member the digests are sent from")],
+    language: Annotated[
+        str, typer.Option(help="en or zh-Hans: the language of the messages")
+    ] = "en",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the digests instead of sending them")
+    ] = False,
+    database_url: DatabaseURL = None,
+) -> None:
+    """Send each member their daily digest: overdue commitments, acknowledgements asked of
+    them, reports they owe (run it daily, e.g. from cron, after the project's morning)."""
+    from datetime import UTC, datetime
+
+    from api.mail.digest import compose, digests, send_digests
+    from ledger.domain.wording import LANGUAGES
+    from ledger.interchange.mailroom import Relay
+    from projections.asof import LiveViews
+    from projections.runner import ProjectionRunner
+
+    if language not in LANGUAGES:
+        err.print(f"[red]error:[/red] --language: give one of {', '.join(LANGUAGES)}")
+        raise typer.Exit(2)
+    lang = "zh-Hans" if language == "zh-Hans" else "en"
+    relay = None
+    if not dry_run:
+        try:
+            relay = Relay.from_environment()
+        except ValueError as e:
+            err.print(f"[red]error:[/red] {e}")
+            raise typer.Exit(2) from None
+        if relay is None:
+            err.print("[red]error:[/red] set ACCORD_SMTP_URL to send, or use --dry-run")
+            raise typer.Exit(2)
+    project_id = project_id_of(project)
+    ledger = open_ledger(database_url)
+    runner = ProjectionRunner(ledger)
+    try:
+        runner.catch_up()
+        views = LiveViews(runner)
+        now = datetime.now(UTC)
+        if relay is None:
+            found = ledger.get_project(project_id)
+            zone = getattr(found, "time_zone", "UTC") or "UTC"
+            for d in digests(ledger, views, project_id, now, lang):
+                console.print(f"[bold]{d.email}[/bold] ({d.count})")
+                console.print(compose(d, found.name, zone, lang))
+            return
+        for sent in send_digests(ledger, views, project_id, by, relay, now, lang):
+            console.print(f"sent to {sent.to}, recorded {sent.interaction_id}")
+    except DomainError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2) from None
+    except OSError as e:
+        err.print(f"[red]error:[/red] the relay in ACCORD_SMTP_URL: {e.strerror or e}")
+        raise typer.Exit(4) from None
+    finally:
+        runner.close()
         ledger.close()

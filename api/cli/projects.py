@@ -1,5 +1,5 @@
-"""``accord project open | list | show | time-zone`` and ``accord member add | remove | list``: everything
-the README shows, without the HTTP API.
+"""``accord project open | list | show | time-zone`` and ``accord member add | remove | list``:
+everything the README shows, without the HTTP API.
 
 ``project open`` prints the new project's id alone on standard output, so that
 ``PROJECT=$(accord project open ...)`` works; what it did goes to standard error. Steps are
