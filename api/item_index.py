@@ -31,6 +31,7 @@ from eventsourcing.utils import get_topic
 
 from ledger.domain.catalogue import AGGREGATES, event_classes_of
 from ledger.domain.envelope import LedgerAggregate
+from ledger.domain.interaction import Interaction
 from ledger.domain.project import Project
 from ledger.storage.documents import HOLDERS
 from ledger.storage.sql import SqlDatabase, Transaction
@@ -84,6 +85,8 @@ CREATED_TOPICS: dict[str, str] = {
     for event in event_classes_of(aggregate)
     if issubclass(event, LedgerAggregate.Created)
 }
+#: Events that add a document to an item after its creation: another copy of an email.
+DOCUMENT_TOPICS = {get_topic(Interaction.VariantRecorded)}
 MEMBER_TOPICS = {
     get_topic(Project.MemberAdded): "added",
     get_topic(Project.MemberRoleChanged): "role",
@@ -113,7 +116,7 @@ class ItemIndex:
         self.db = db
         self.recorder = recorder
         self.mapper = mapper
-        self.topics = (*CREATED_TOPICS, *MEMBER_TOPICS)
+        self.topics = (*CREATED_TOPICS, *MEMBER_TOPICS, *DOCUMENT_TOPICS)
         self._lock = threading.Lock()
         self._known = -1  # the position this process last saw the index reach
 
@@ -185,6 +188,14 @@ class ItemIndex:
                     f"AND NOT EXISTS (SELECT 1 FROM {HOLDERS} WHERE sha256 = ?)",
                     (sha256, project_id, sha256, sha256),
                 )
+            return
+        if notification.topic in DOCUMENT_TOPICS:
+            sha256 = event.sha256  # type: ignore[attr-defined]
+            tx.execute(
+                "INSERT INTO api_documents (project_id, sha256, item_id, position) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (project_id, sha256) DO NOTHING",
+                (project_id, sha256, str(notification.originator_id), notification.id),
+            )
             return
         change = MEMBER_TOPICS[notification.topic]
         if change == "added":

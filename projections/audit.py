@@ -120,6 +120,9 @@ def people_of(event: Any) -> set[str]:
     member = state.get("member")
     if member is not None:
         people.add(member.email)
+    failure = state.get("delivery_failure")
+    if failure is not None:  # a bounce is about the people it could not reach
+        people.update(r.address.lower() for r in failure.recipients if "@" in r.address)
     return people
 
 

@@ -155,9 +155,14 @@ _LINES: dict[str, Line] = {
     "Commitment.Released": lambda e, name, t, who: f"{who} released the promisor from {t}",
     # Interaction
     "Interaction.Recorded": lambda e, name, t, who: (
-        f"{wording.channel(e.channel)}: {name(e.from_address)} to "
-        f"{_list([name(x) for x in e.to]) if e.to else '—'}"
-        f" — “{_clip(e.subject or e.summary)}”"
+        _delivery_failure(e, name)
+        if e.delivery_failure is not None
+        else f"{wording.channel(e.channel)}: {name(e.from_address)} to "
+        f"{_list([name(x) for x in e.to]) if e.to else '—'} — “{_clip(e.subject or e.summary)}”"
+    ),
+    "Interaction.VariantRecorded": lambda e, name, t, who: (
+        f"{who} kept another copy of {t} (same Message-ID, other bytes, from {e.where}): "
+        f"{_clip(e.note)}"
     ),
     "Interaction.Corrected": lambda e, name, t, who: (
         f"{who} corrected the record of {t}: {_clip(e.reason)}"
@@ -277,6 +282,17 @@ _LINES: dict[str, Line] = {
     ),
     "Decision.Superseded": lambda e, name, t, who: f"{who} marked the decision {t} superseded",
 }
+
+
+def _delivery_failure(e: Any, name: Namer) -> str:
+    """A bounce: which recipients the message could not reach, and why."""
+    failure = e.delivery_failure
+    reached = [
+        f"{name(r.address)}" + (f" ({r.status})" if r.status else "") for r in failure.recipients
+    ]
+    whom = _list(reached) if reached else "its recipients"
+    original = f" of message {failure.original_message_id}" if failure.original_message_id else ""
+    return f"delivery failure{original}: could not be delivered to {whom} — “{_clip(e.subject)}”"
 
 
 def narrate(event: Any, name: Namer, title: str | None) -> str:

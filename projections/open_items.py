@@ -9,6 +9,13 @@ never stored: the queries compute them against a given ``now``.
 
 Tables ``open_cadences`` and ``open_cadence_reports`` hold the communication plan's cadences and
 the reports issued, so the query can name each missed report (no weekly report this week).
+
+A commitment made in a message that bounced (a delivery failure report names the message) is
+an open item of kind ``undelivered``: the promisee may never have read the promise. Tables
+``open_commitment_sources`` (commitments by the interaction they were made in) and
+``open_bounces`` (failed deliveries by the interaction they report) meet whichever comes first;
+the item closes when the commitment closes or is acknowledged (the promisee has it), or the
+report is retracted.
 """
 
 from __future__ import annotations
@@ -22,7 +29,9 @@ from ledger.domain.acknowledgement import AcknowledgementRequest
 from ledger.domain.change_request import ChangeRequest
 from ledger.domain.commitment import Commitment
 from ledger.domain.decision import Decision
+from ledger.domain.errors import InvalidInputError
 from ledger.domain.expectation import Expectation
+from ledger.domain.interaction import Interaction, interaction_id_for_source
 from ledger.domain.issue import Issue
 from ledger.domain.meeting import Meeting
 from ledger.domain.project import Project
@@ -106,13 +115,49 @@ SUBJECTS = Table(
     key=("project_id", "subject_id"),
 )
 
+COMMITMENT_SOURCES = Table(
+    name="open_commitment_sources",
+    columns={
+        "project_id": "TEXT NOT NULL",
+        "interaction_id": "TEXT NOT NULL",
+        "commitment_id": "TEXT NOT NULL",
+        "statement": "TEXT NOT NULL",
+        "promisor": "TEXT NOT NULL",
+        "promisee": "TEXT NOT NULL",
+    },
+    key=("project_id", "interaction_id", "commitment_id"),
+)
+
+BOUNCES = Table(
+    name="open_bounces",
+    columns={
+        "project_id": "TEXT NOT NULL",
+        "interaction_id": "TEXT NOT NULL",  # the message whose delivery failed
+        "bounce_id": "TEXT NOT NULL",
+        "recipients": "TEXT NOT NULL",
+        "reported_to": "TEXT",
+        "occurred_at": "TEXT NOT NULL",
+    },
+    key=("project_id", "interaction_id", "bounce_id"),
+)
+
 OTHER_PARTY = {"team": "client", "client": "team"}
 
 
 class OpenItemsProjection(MemberTracking):
     name = "open_items"
     members = members_table("open")
-    tables = (OPEN_ITEMS, CADENCES, CADENCE_REPORTS, REOPENABLE, SUBJECTS, ZONES, members)
+    tables = (
+        OPEN_ITEMS,
+        CADENCES,
+        CADENCE_REPORTS,
+        REOPENABLE,
+        SUBJECTS,
+        ZONES,
+        COMMITMENT_SOURCES,
+        BOUNCES,
+        members,
+    )
 
     # ------------------------------------------------------------------- helpers
 
@@ -212,6 +257,114 @@ class OpenItemsProjection(MemberTracking):
     @on(Commitment.FulfilmentAccepted, Commitment.Withdrawn, Commitment.Released)
     def _commitment_closed(self, e: Any, view: View, position: int) -> None:
         self._close(view, e, position)
+
+    # ------------------------------------------------- commitments whose message bounced
+
+    @on(Commitment.Made)
+    def _commitment_source(self, e: Any, view: View, position: int) -> None:
+        source = e.source
+        if source is None or source.id is None or source.kind.value != "interaction":
+            return
+        row = {
+            "project_id": sid(e.project_id),
+            "interaction_id": str(source.id),
+            "commitment_id": sid(e.originator_id),
+            "statement": e.statement,
+            "promisor": e.promisor,
+            "promisee": e.promisee,
+        }
+        view.put(COMMITMENT_SOURCES, row)
+        where = Where(eq={"project_id": row["project_id"], "interaction_id": row["interaction_id"]})
+        for bounce in view.select(BOUNCES, where):
+            self._undelivered(view, e, position, row, bounce)
+
+    @on(Interaction.Recorded)
+    def _bounce(self, e: Any, view: View, position: int) -> None:
+        failure = e.delivery_failure
+        if failure is None or not failure.failed:
+            return
+        original = failure.original_interaction_id
+        if original is None and failure.original_message_id:
+            try:
+                original = interaction_id_for_source(e.project_id, failure.original_message_id)
+            except InvalidInputError:
+                return
+        if original is None:
+            return
+        bounce = {
+            "project_id": sid(e.project_id),
+            "interaction_id": str(original),
+            "bounce_id": sid(e.originator_id),
+            "recipients": ", ".join(
+                r.address + (f" ({r.status})" if r.status else "") for r in failure.failed
+            ),
+            "reported_to": e.to[0] if e.to else None,
+            "occurred_at": iso(e.occurred_at),
+        }
+        view.put(BOUNCES, bounce)
+        where = Where(eq={"project_id": bounce["project_id"], "interaction_id": str(original)})
+        for source in view.select(COMMITMENT_SOURCES, where):
+            self._undelivered(view, e, position, source, bounce)
+
+    def _undelivered(
+        self, view: View, e: Any, position: int, source: dict[str, Any], bounce: dict[str, Any]
+    ) -> None:
+        """Open the item of a commitment whose message bounced, while the commitment is open."""
+        project_id = source["project_id"]
+        commitment = view.peek(OPEN_ITEMS, (project_id, source["commitment_id"]))
+        if commitment is None or commitment["kind"] != "commitment":
+            return
+        sender = bounce["reported_to"]
+        if sender is None or self._party(view, e, sender) is None:
+            sender = source["promisor"]
+        row = {
+            "item_id": _undelivered_id(bounce["bounce_id"], source["commitment_id"]),
+            "project_id": project_id,
+            "kind": "undelivered",
+            "title": (
+                f"The message with the commitment “{source['statement']}” was not delivered "
+                f"to {bounce['recipients']}"
+            ),
+            "state": "delivery_failed",
+            "opened_at": bounce["occurred_at"],
+            "opened_position": position,
+            "due_at": None,
+            "ball_party": self._party(view, e, sender),
+            "ball_person": sender,
+            "person_a": source["promisor"],
+            "person_b": source["promisee"],
+            "party_a": None,
+            "last_event_at": iso(e.occurred_at),
+            "last_position": position,
+        }
+        view.put(OPEN_ITEMS, row)
+
+    @on(
+        Commitment.Acknowledged,
+        Commitment.FulfilmentAccepted,
+        Commitment.Withdrawn,
+        Commitment.Released,
+    )
+    def _commitment_delivered_or_closed(self, e: Any, view: View, position: int) -> None:
+        project_id, commitment_id = sid(e.project_id), sid(e.originator_id)
+        where = Where(eq={"project_id": project_id, "commitment_id": commitment_id})
+        for source in view.select(COMMITMENT_SOURCES, where):
+            key = Where(eq={"project_id": project_id, "interaction_id": source["interaction_id"]})
+            for bounce in view.select(BOUNCES, key):
+                item_id = _undelivered_id(bounce["bounce_id"], commitment_id)
+                view.delete(OPEN_ITEMS, (project_id, item_id))
+
+    @on(Interaction.Retracted)
+    def _bounce_retracted(self, e: Any, view: View, position: int) -> None:
+        project_id, bounce_id = sid(e.project_id), sid(e.originator_id)
+        for bounce in view.select(
+            BOUNCES, Where(eq={"project_id": project_id, "bounce_id": bounce_id})
+        ):
+            key = Where(eq={"project_id": project_id, "interaction_id": bounce["interaction_id"]})
+            for source in view.select(COMMITMENT_SOURCES, key):
+                item_id = _undelivered_id(bounce_id, source["commitment_id"])
+                view.delete(OPEN_ITEMS, (project_id, item_id))
+            view.delete(BOUNCES, (project_id, bounce["interaction_id"], bounce_id))
 
     # ----------------------------------------------------------- change requests
 
@@ -445,3 +598,8 @@ class OpenItemsProjection(MemberTracking):
             view.delete(OPEN_ITEMS, (project_id, row["item_id"]))
         for row in view.select(CADENCES, Where(eq={"project_id": project_id})):
             view.delete(CADENCES, (project_id, row["kind"]))
+
+
+def _undelivered_id(bounce_id: str, commitment_id: str) -> str:
+    """The open item of one commitment whose message one report says bounced."""
+    return f"undelivered:{bounce_id}:{commitment_id}"

@@ -9,6 +9,7 @@ from uuid import UUID
 from ledger.domain.acknowledgement import acknowledgement_request_id
 from ledger.interchange.demo import AUDITOR, CLIENT, DEV, PM, SPONSOR, record_demo
 from ledger.service.application import Ledger
+from ledger.service.commands.interactions import MessageVariant
 
 
 def record_tour(ledger: Ledger, *, close: bool = True) -> UUID:
@@ -102,6 +103,47 @@ def record_tour(ledger: Ledger, *, close: bool = True) -> UUID:
     ).id
     ledger.link_reply(DEV, p, reply, in_reply_to=plan)
     ledger.retract_interaction(PM, p, i1, reason="sent to the wrong project")
+    # An email sent twice with other bytes (a variant), and its bounce.
+    sent = ledger.record_interaction(
+        PM,
+        p,
+        channel="email",
+        subject="Invoice",
+        summary="Attached",
+        from_address=PM,
+        to=[SPONSOR, "old@client.example"],
+        display_names=[{"address": SPONSOR, "name": "Sue Sponsor"}],
+        source_ref="invoice-1@acme-digital.example",
+        body_sha256="1" * 64,
+        occurred_at=at(2.6),
+    ).id
+    ledger.record_variants(
+        PM, p, [MessageVariant(sent, "2" * 64, 1200, "sent-items.mbox #3", "sent again")]
+    )
+    ledger.record_interaction(
+        PM,
+        p,
+        channel="email",
+        subject="Undelivered Mail Returned to Sender",
+        summary="Delivery to old@client.example failed: 5.1.1",
+        from_address="mailer-daemon@mx.acme-digital.example",
+        to=[PM],
+        delivery_failure={
+            "format": "rfc3464",
+            "recipients": [
+                {
+                    "address": "old@client.example",
+                    "action": "failed",
+                    "status": "5.1.1",
+                    "diagnostic": "550 5.1.1 User unknown",
+                }
+            ],
+            "reporting_mta": "mx.acme-digital.example",
+            "original_message_id": "invoice-1@acme-digital.example",
+            "original_interaction_id": sent,
+        },
+        occurred_at=at(2.7),
+    )
 
     # Minutes amended; acknowledgement disputed and withdrawn.
     m = ledger.hold_meeting(

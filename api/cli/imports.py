@@ -89,25 +89,30 @@ def _progress() -> Progress:
 
 @import_app.command("mbox")
 def import_mbox(
-    file: Annotated[Path, typer.Argument(help="The mbox file")],
+    file: Annotated[Path, typer.Argument(help="The mbox file (also .gz, .bz2, .xz)")],
     project: ProjectOption,
     actor: ActorOption,
     database_url: DatabaseURL = None,
 ) -> None:
-    """Import every message of an mbox file as an email interaction."""
+    """Import every message of an mbox file (compressed or not) as an email interaction."""
     _import_email(lambda: Mbox(file), project, actor, database_url)
 
 
 @import_app.command("eml")
 def import_eml(
     paths: Annotated[
-        list[Path], typer.Argument(help=".eml files, or folders (their *.eml, recursively)")
+        list[Path],
+        typer.Argument(
+            help="Message files (.eml or any name, Outlook .msg, mbox, zip), or folders "
+            "(Maildir or any: every message file, recursively, recognised by content)"
+        ),
     ],
     project: ProjectOption,
     actor: ActorOption,
     database_url: DatabaseURL = None,
 ) -> None:
-    """Import .eml files (or the .eml files of folders) as email interactions."""
+    """Import message files, folders of them (a Maildir too) and zip files of them as email
+    interactions. Files are recognised by what they hold, not by their names."""
     _import_email(lambda: EmlFiles(paths), project, actor, database_url)
 
 
@@ -148,9 +153,11 @@ def _print_summary(summary: EmailImportSummary) -> None:
     table.add_column(justify="right")
     table.add_row("messages read", str(summary.messages))
     table.add_row("imported", f"[green]{summary.imported}[/green]")
-    table.add_row("duplicates (already in the ledger)", str(summary.duplicates))
+    table.add_row("duplicates (already in the ledger, same bytes)", str(summary.duplicates))
+    table.add_row("variants (same Message-ID, other bytes: kept)", str(summary.variants))
     rejected = summary.rejected
-    table.add_row("rejected", f"[red]{len(rejected)}[/red]" if rejected else "0")
+    table.add_row("refused", f"[red]{len(rejected)}[/red]" if rejected else "0")
+    table.add_row("delivery failures (bounces)", str(summary.delivery_failures))
     table.add_row("attachments kept", str(summary.attachments))
     table.add_row("replies linked to their thread", str(summary.replies_linked))
     table.add_row("replies whose thread is not in the ledger", str(summary.replies_unlinked))
@@ -159,14 +166,18 @@ def _print_summary(summary: EmailImportSummary) -> None:
     table.add_row("external addresses", str(len(summary.external_addresses)))
     console.print(table)
     if rejected:
-        console.print("[bold red]Rejected[/bold red] (nothing of them was recorded):")
+        console.print("[bold red]Refused[/bold red] (nothing of them was recorded):")
         for result in rejected[:SHOWN]:
             console.print(f"  {result.where}: {result.reason}", soft_wrap=True)
         if len(rejected) > SHOWN:
             console.print(f"  ... and {len(rejected) - SHOWN} more")
-    different = [r for r in summary.results if r.reason and r.outcome == "duplicate"]
-    for result in different[:SHOWN]:
-        console.print(f"[yellow]duplicate[/yellow] {result.where}: {result.reason}", soft_wrap=True)
+    variants = [r for r in summary.results if r.outcome == "variant"]
+    for result in variants[:SHOWN]:
+        console.print(f"[yellow]variant[/yellow] {result.where}: {result.reason}", soft_wrap=True)
+    if summary.skipped:
+        console.print(f"[bold]Skipped[/bold] ({len(summary.skipped)} files hold no message):")
+        for where, why in summary.skipped[:SHOWN]:
+            console.print(f"  {where}: {why}", soft_wrap=True)
     if summary.notes:
         console.print(f"[bold]Notes[/bold] ({len(summary.notes)}; the originals are kept whole):")
         for where, note in summary.notes[:SHOWN]:

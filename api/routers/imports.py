@@ -1,5 +1,6 @@
-"""The imports of ``accord import``, over HTTP for people without a shell: an mbox file, ``.eml``
-files, or Markdown minutes, uploaded as ``multipart/form-data``.
+"""The imports of ``accord import``, over HTTP for people without a shell: an mbox file (also
+gzip, bzip2 or xz compressed), message files (``.eml``, Outlook ``.msg``, zip files of them,
+recognised by content), or Markdown minutes, uploaded as ``multipart/form-data``.
 
 Each import is recorded by the caller (the credential's person; auditors may not import) and
 works exactly as on the command line (see docs/importing.md): originals kept byte for byte and
@@ -29,8 +30,8 @@ from api.schemas.imports import (
 )
 from ledger.interchange.importing import (
     EmailImportSummary,
+    Files,
     Mbox,
-    Messages,
     MessageSource,
     SourceError,
     import_emails,
@@ -73,7 +74,10 @@ MINUTES_RESPONSES: dict[int | str, dict[str, object]] = {
 async def import_mbox(
     access: ProjectRecorder,
     services: ServicesDep,
-    file: Annotated[UploadFile, File(description="The mbox file (one mailbox, `From ` lines).")],
+    file: Annotated[
+        UploadFile,
+        File(description="The mbox file (one mailbox, `From ` lines), or it gzip, bzip2 or xz."),
+    ],
 ) -> EmailImportPublic:
     """Import every message of an mbox file as an email interaction, its original kept."""
     data = await file.read()
@@ -91,11 +95,15 @@ async def import_eml(
     services: ServicesDep,
     files: Annotated[
         list[UploadFile],
-        File(description=f"One or more .eml files (at most {MAX_FILES}), each one message."),
+        File(
+            description=f"One or more files (at most {MAX_FILES}): messages (`.eml` or any "
+            "name), Outlook `.msg` files, mbox files or zip files of them, recognised by "
+            "content."
+        ),
     ],
 ) -> EmailImportPublic:
-    """Import .eml files as email interactions, their originals kept; replies among them are
-    linked whatever order they come in."""
+    """Import message files as email interactions, their originals kept; replies among them
+    are linked whatever order they come in."""
     if not files:
         raise ApiProblem("invalid-input", "send at least one .eml file", field="files")
     if len(files) > MAX_FILES:
@@ -105,7 +113,7 @@ async def import_eml(
     messages = []
     for number, upload in enumerate(files, start=1):
         messages.append((upload.filename or f"message {number}", await upload.read()))
-    return await _import_emails(access, services, Messages(messages))
+    return await _import_emails(access, services, Files.from_uploads(messages))
 
 
 async def _import_emails(
@@ -126,7 +134,9 @@ async def _import_emails(
         messages=summary.messages,
         imported=summary.imported,
         duplicates=summary.duplicates,
+        variants=summary.variants,
         rejected=len(summary.rejected),
+        delivery_failures=summary.delivery_failures,
         attachments=summary.attachments,
         replies_linked=summary.replies_linked,
         replies_unlinked=summary.replies_unlinked,
@@ -143,6 +153,7 @@ async def _import_emails(
             for r in summary.results
         ],
         notes=[ImportNote(where=where, note=note) for where, note in summary.notes],
+        skipped=[ImportNote(where=where, note=note) for where, note in summary.skipped],
     )
 
 

@@ -10,15 +10,17 @@ from pydantic import BaseModel, Field
 
 class MessageOutcome(BaseModel):
     where: str = Field(description="Which message: `inbox.mbox #12`, or the .eml file's name.")
-    outcome: Literal["imported", "duplicate", "rejected"] = Field(
-        description="`imported`, `duplicate` (already in the ledger: nothing recorded) or "
-        "`rejected` (nothing of it recorded; see `reason`)."
+    outcome: Literal["imported", "duplicate", "variant", "rejected"] = Field(
+        description="`imported`, `duplicate` (already in the ledger with the same bytes: nothing "
+        "recorded), `variant` (its Message-ID is recorded with other bytes: these bytes are kept "
+        "too, as `Interaction.VariantRecorded`) or `rejected` (refused: nothing of it recorded; "
+        "see `reason`)."
     )
     interaction_id: UUID | None = Field(
         description="The interaction the message is (null when rejected)."
     )
     reason: str | None = Field(
-        description="Why it was rejected, or how a duplicate differs from the message kept."
+        description="Why it was rejected, or how a variant differs from the message recorded."
     )
 
 
@@ -30,8 +32,17 @@ class ImportNote(BaseModel):
 class EmailImportPublic(BaseModel):
     messages: int = Field(description="Messages read from the upload.")
     imported: int = Field(description="Messages recorded as new interactions.")
-    duplicates: int = Field(description="Messages already in the ledger (nothing recorded).")
-    rejected: int = Field(description="Messages that could not be imported (see `results`).")
+    duplicates: int = Field(
+        description="Messages already in the ledger with the same bytes (nothing recorded)."
+    )
+    variants: int = Field(
+        default=0,
+        description="Messages whose Message-ID is recorded with other bytes: kept as variants.",
+    )
+    rejected: int = Field(description="Messages refused, each with its reason (see `results`).")
+    delivery_failures: int = Field(
+        default=0, description="Imported messages that are delivery failure reports (bounces)."
+    )
     attachments: int = Field(description="Attachments stored with the imported messages.")
     replies_linked: int = Field(description="Replies linked to the message they answer.")
     replies_unlinked: int = Field(
@@ -48,6 +59,10 @@ class EmailImportPublic(BaseModel):
     )
     results: list[MessageOutcome] = Field(description="What became of each message, in order.")
     notes: list[ImportNote] = Field(description="Notes on messages (originals are kept whole).")
+    skipped: list[ImportNote] = Field(
+        default_factory=list,
+        description="Files of the upload (zip members) that hold no email message: not read.",
+    )
 
 
 class MinutesImportPublic(BaseModel):

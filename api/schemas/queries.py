@@ -106,10 +106,14 @@ class BallInCourt(BaseModel):
 
 
 class OpenItem(BaseModel):
-    id: str = Field(description="The item's id (for missed cadence: `cadence:<kind>:<due date>`).")
+    id: str = Field(
+        description="The item's id (for missed cadence: `cadence:<kind>:<due date>`; for an "
+        "undelivered commitment: `undelivered:<delivery failure report>:<commitment>`)."
+    )
     kind: str = Field(
         description="commitment, change_request, acknowledgement, question, problem, "
-        "complaint, feedback, suggestion, risk or missed_cadence."
+        "complaint, feedback, suggestion, risk, missed_cadence or undelivered (a commitment "
+        "made in a message that bounced)."
     )
     title: str
     state: str = Field(description="Where the item stands, e.g. `awaiting_decision`.")

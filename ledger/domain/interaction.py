@@ -4,7 +4,11 @@ Lifecycle::
 
     recorded ──correct──> recorded (corrected fields, reason kept) ...
         ├──link to thread──> recorded (now answering a message recorded after it) ...
+        ├──keep variant──> recorded (another copy of the message, other bytes, kept too) ...
         └──retract──> retracted (final)
+
+A delivery failure report (a bounce) is an interaction of its own kind: an email whose
+``delivery_failure`` says which message could not be delivered to whom, and why.
 
 Addresses may be external (people who are not members of the project); they are stored
 normalised. An interaction imported from a source with a stable reference (an email's
@@ -32,7 +36,12 @@ from ledger.domain.validation import (
     require_text,
     sha256_hex,
 )
-from ledger.domain.values import Attachment, ImmutableModel
+from ledger.domain.values import (
+    Attachment,
+    DeliveryFailure,
+    DisplayName,
+    ImmutableModel,
+)
 
 
 class InteractionNotFoundError(NotFoundError):
@@ -103,6 +112,9 @@ class Interaction(LedgerAggregate):
         attachments: tuple[Attachment, ...]
         source_ref: str | None
         in_reply_to: UUID | None
+        display_names: tuple[DisplayName, ...]
+        delivery_failure: DeliveryFailure | None
+        variants: tuple[str, ...]
         recorded_by: str
         recorded_for: str | None
         corrections: int
@@ -111,8 +123,13 @@ class Interaction(LedgerAggregate):
     class Recorded(LedgerAggregate.Created):
         """A communication happened: who wrote or said what to whom, on which channel, when
         (``occurred_at``). The body is kept outside the ledger and referenced by its digest.
+        ``display_names``: the names the message gave its addresses. ``delivery_failure``:
+        set when the message is a report that another could not be delivered (a bounce).
+        Version 2 added both; events stored before read with none.
 
         By: any member who records (often importing an email, or noting a call)."""
+
+        class_version = 2
 
         channel: InteractionChannel
         subject: str
@@ -125,6 +142,13 @@ class Interaction(LedgerAggregate):
         attachments: tuple[Attachment, ...]
         source_ref: str | None
         in_reply_to: UUID | None
+        display_names: tuple[DisplayName, ...]
+        delivery_failure: DeliveryFailure | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["display_names"] = ()
+            state["delivery_failure"] = None
 
         def apply(self, aggregate: Interaction) -> None:
             super().apply(aggregate)
@@ -140,6 +164,9 @@ class Interaction(LedgerAggregate):
             aggregate.attachments = self.attachments
             aggregate.source_ref = self.source_ref
             aggregate.in_reply_to = self.in_reply_to
+            aggregate.display_names = self.display_names
+            aggregate.delivery_failure = self.delivery_failure
+            aggregate.variants = ()
             aggregate.recorded_by = self.actor
             aggregate.recorded_for = self.attributed_to
             aggregate.corrections = 0
@@ -171,6 +198,21 @@ class Interaction(LedgerAggregate):
         def apply(self, aggregate: Interaction) -> None:
             aggregate.in_reply_to = self.in_reply_to
 
+    class VariantRecorded(LedgerAggregate.Event):
+        """Another copy of this message was found — the same Message-ID, other bytes (sent
+        again, relayed with other headers, edited, saved by another program) — and kept whole
+        beside the first: ``sha256`` and ``size`` of its bytes in the document store, ``where``
+        it was found, ``note`` how it differs. The interaction's own fields stay those of the
+        copy recorded first. By: any member who records — in practice the importer."""
+
+        sha256: str
+        size: int
+        where: str
+        note: str
+
+        def apply(self, aggregate: Interaction) -> None:
+            aggregate.variants = (*aggregate.variants, self.sha256)
+
     class Retracted(LedgerAggregate.Event):
         """The record should not have been made (wrong project, never happened); it stays in
         the log, marked retracted. Final. By: as for Corrected."""
@@ -200,6 +242,8 @@ class Interaction(LedgerAggregate):
         attachments: Iterable[Attachment | Mapping[str, Any]] = (),
         source_ref: str | None = None,
         in_reply_to: UUID | None = None,
+        display_names: Iterable[DisplayName | Mapping[str, Any]] = (),
+        delivery_failure: DeliveryFailure | Mapping[str, Any] | None = None,
     ) -> Interaction:
         """Record an interaction; ``in_reply_to`` (checked to exist by the caller) must not be
         the interaction itself."""
@@ -225,6 +269,8 @@ class Interaction(LedgerAggregate):
             attachments=_attachments(attachments, "attachments"),
             source_ref=normalise_source_ref(source_ref) if source_ref is not None else None,
             in_reply_to=in_reply_to,
+            display_names=_display_names(display_names),
+            delivery_failure=_delivery_failure(delivery_failure),
         )
 
     def correct(
@@ -266,6 +312,24 @@ class Interaction(LedgerAggregate):
         if in_reply_to == self.in_reply_to:
             raise InvalidInputError("in_reply_to", "the interaction already replies to it")
         self._record(self.ThreadLinked, act, in_reply_to=in_reply_to)
+
+    def keep_variant(self, act: Act, *, sha256: str, size: int, where: str, note: str) -> bool:
+        """Keep another copy of the message (other bytes, same Message-ID); ``False`` when
+        it is the recorded copy or already kept (nothing to record)."""
+        digest = sha256_hex(sha256, "sha256")
+        if digest == self.body_sha256 or digest in self.variants:
+            return False
+        if not isinstance(size, int) or size < 0:
+            raise InvalidInputError("size", "must be a size in bytes")
+        self._record(
+            self.VariantRecorded,
+            act,
+            sha256=digest,
+            size=size,
+            where=require_text(where, "where", max_length=1_000),
+            note=require_text(note, "note", max_length=2_000),
+        )
+        return True
 
     def retract(self, act: Act, *, reason: str, manager: bool = False) -> None:
         self._require_editor(act, manager, "retract this interaction")
@@ -321,6 +385,32 @@ def _attachments(
         if attachment.size < 0:
             raise InvalidInputError(f"{field}[{i}].size", "must not be negative")
     return parsed
+
+
+def _display_names(
+    values: Iterable[DisplayName | Mapping[str, Any]],
+) -> tuple[DisplayName, ...]:
+    if values is None or isinstance(values, (str, bytes, Mapping)):
+        raise InvalidInputError("display_names", "must be a list of {address, name}")
+    names = DisplayName.parse_many(
+        (v if isinstance(v, DisplayName) else dict(v) for v in values), "display_names"
+    )
+    for i, named in enumerate(names):
+        require_text(named.name, f"display_names[{i}].name", max_length=500)
+        require_text(named.address, f"display_names[{i}].address", max_length=500)
+    return names
+
+
+def _delivery_failure(
+    value: DeliveryFailure | Mapping[str, Any] | None,
+) -> DeliveryFailure | None:
+    if value is None:
+        return None
+    if not isinstance(value, (DeliveryFailure, Mapping)):
+        raise InvalidInputError("delivery_failure", "must be an object")
+    return DeliveryFailure.parse(
+        value if isinstance(value, DeliveryFailure) else dict(value), "delivery_failure"
+    )
 
 
 pin_topics(Interaction)

@@ -107,6 +107,44 @@ class Attachment(ImmutableModel):
         return v
 
 
+class DisplayName(ImmutableModel):
+    """The name a message gave an address (``"Lucía García" <lucia@example.com>``), as written
+    by the sender's mail program; kept beside the address, never in place of it."""
+
+    address: str
+    name: str
+
+
+class FailedRecipient(ImmutableModel):
+    """One recipient a delivery failure report names: the address as the report gives it (not
+    necessarily a valid address), the action (``failed``, ``delayed``...), the RFC 3463 status
+    code (``5.1.1``) and the remote server's diagnostic, when the report says them."""
+
+    address: str
+    action: str | None = None
+    status: str | None = None
+    diagnostic: str | None = None
+
+
+class DeliveryFailure(ImmutableModel):
+    """What a delivery failure report (a bounce) says: the message whose delivery failed
+    (``original_message_id``; ``original_interaction_id`` when that message was on record when
+    the report was imported), the recipients it could not reach, the server that reported it,
+    and how the report was written (``rfc3464``, ``qmail``, ``exim``, ``postfix``,
+    ``sendmail``, or ``other`` for a report recognised by its sender and wording only)."""
+
+    format: str
+    recipients: tuple[FailedRecipient, ...] = ()
+    reporting_mta: str | None = None
+    original_message_id: str | None = None
+    original_interaction_id: UUID | None = None
+
+    @property
+    def failed(self) -> tuple[FailedRecipient, ...]:
+        """The recipients whose delivery failed for good (not those merely delayed)."""
+        return tuple(r for r in self.recipients if (r.action or "failed") == "failed")
+
+
 class SourceKind(StrEnum):
     INTERACTION = "interaction"
     MEETING = "meeting"

@@ -65,7 +65,7 @@ def test_import_eml_then_again(database_url: str) -> None:
     assert "10-no-date.eml: no Date header" in out
     code, out, _ = accord(database_url, *args)
     assert code == 1
-    assert re.search(r"duplicates \(already in the ledger\)\W+16\b", out)
+    assert re.search(r"duplicates \(already in the ledger, same bytes\)\W+16\b", out)
     assert re.search(r"imported\W+0\b", out)
 
 

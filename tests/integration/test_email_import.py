@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from eventsourcing.persistence import OperationalError
 
 from ledger.domain.errors import InvalidInputError, NotPermittedError
 from ledger.domain.interaction import Interaction, interaction_id_for_source
@@ -259,8 +260,9 @@ def test_only_members_who_record_may_import(ledger: Ledger) -> None:
 # ----------------------------------------------------------------------- interruptions
 
 
-class Crash(Exception):
-    """Stands for the process being killed."""
+class Crash(OperationalError):
+    """Stands for the process being killed, or the database going away (a failure of the
+    database, not of a message: it stops the import rather than refusing messages)."""
 
 
 def test_an_interrupted_import_leaves_whole_messages_and_resumes(

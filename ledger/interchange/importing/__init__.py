@@ -1,4 +1,5 @@
-"""Bringing existing communication into the ledger: email (mbox, ``.eml``) and minutes
+"""Bringing existing communication into the ledger: email (mbox, Maildir, ``.eml``, ``.msg``,
+zip) and minutes
 (Markdown). Originals are kept byte-for-byte in the document store (:mod:`ledger.storage.documents`)
 and referenced by their SHA-256 digest. See docs/importing.md."""
 
@@ -7,10 +8,12 @@ from ledger.interchange.importing.emails import (
     MessageResult,
     Outcome,
     import_emails,
+    import_message,
 )
 from ledger.interchange.importing.mail import ParsedEmail, UnparseableEmailError, parse_email
 from ledger.interchange.importing.sources import (
     EmlFiles,
+    Files,
     Mbox,
     Messages,
     MessageSource,
@@ -21,6 +24,7 @@ from ledger.interchange.importing.sources import (
 __all__ = [
     "EmailImportSummary",
     "EmlFiles",
+    "Files",
     "Mbox",
     "MessageResult",
     "MessageSource",
@@ -31,5 +35,6 @@ __all__ = [
     "SourceError",
     "UnparseableEmailError",
     "import_emails",
+    "import_message",
     "parse_email",
 ]

@@ -24,16 +24,38 @@ be read
    next run — which skips what is already recorded — records the rest.
 5. The sender, when a member of the project, is the person the interaction is attributed to;
    any other address is kept as it is (an external participant) and listed in the summary.
+6. **A message is the unit of failure.** Whatever a message holds, it is recorded or refused
+   alone, with a reason: parsing never raises anything else, every text reaching an event is
+   checked to be valid Unicode, and a batch the ledger refuses as a whole is recorded message
+   by message so that only the culprit is refused.
+7. **Every distinct original is kept.** A message whose Message-ID is recorded but whose
+   bytes differ is a *variant*: its bytes are stored and an ``Interaction.VariantRecorded``
+   event names them on the interaction recorded first.
+8. A delivery failure report (a bounce) is recorded with its ``delivery_failure``, linked to
+   the message whose delivery failed when that message is on record.
+
+:func:`import_message` is the entry point for one message's raw bytes (mail received over SMTP,
+fetched over IMAP): the same pipeline, one message.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import heapq
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
+
+from eventsourcing.persistence import (
+    ConnectionPoolClosedError,
+    ConnectionUnavailableError,
+    InterfaceError,
+    InternalError,
+    OperationalError,
+)
 
 from ledger.domain.envelope import Act
 from ledger.domain.errors import DomainError, InvalidInputError
@@ -44,14 +66,26 @@ from ledger.domain.interaction import (
     interaction_id_for_source,
 )
 from ledger.domain.project import Member
+from ledger.interchange.importing.decoding import clean_text, has_surrogates
 from ledger.interchange.importing.mail import ParsedEmail, UnparseableEmailError, parse_email
-from ledger.interchange.importing.sources import MessageSource, RawMessage
+from ledger.interchange.importing.sources import Messages, MessageSource, RawMessage
 from ledger.interchange.importing.threads import MAX_CHAIN, ThreadWaits
-from ledger.service.commands.interactions import MAX_BATCH
+from ledger.service.commands.interactions import MAX_BATCH, MessageVariant
 from ledger.storage.documents import DocumentStore, NewDocument
 
 if TYPE_CHECKING:
     from ledger.service.application import Ledger
+
+#: Failures of the database itself (not of a message): they stop the import, which a new run
+#: resumes, rather than refusing the messages of the batch in flight.
+_INFRASTRUCTURE: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    InternalError,
+    ConnectionUnavailableError,
+    ConnectionPoolClosedError,
+    OSError,
+)
 
 #: Messages per atomic save (``record_interactions`` takes at most 1,000).
 DEFAULT_BATCH_SIZE = 250
@@ -61,7 +95,11 @@ Progress = Callable[[int, int], None]
 
 class Outcome(StrEnum):
     IMPORTED = "imported"
+    #: Already recorded, with the same bytes: nothing new.
     DUPLICATE = "duplicate"
+    #: The Message-ID is recorded, with other bytes: kept as a variant of that interaction.
+    VARIANT = "variant"
+    #: Refused, with the reason; nothing of it was recorded.
     REJECTED = "rejected"
 
 
@@ -81,6 +119,9 @@ class EmailImportSummary:
     messages: int = 0
     imported: int = 0
     duplicates: int = 0
+    variants: int = 0
+    #: Imported messages that are delivery failure reports (bounces).
+    delivery_failures: int = 0
     replies_linked: int = 0
     replies_unlinked: int = 0
     #: Replies recorded by an earlier import, linked now to a message of this one (their
@@ -91,10 +132,17 @@ class EmailImportSummary:
     notes: list[tuple[str, str]] = field(default_factory=list)
     members: set[str] = field(default_factory=set)
     external_addresses: set[str] = field(default_factory=set)
+    #: Files met that hold no message (in folders and zip files): ``(where, why)``.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def rejected(self) -> list[MessageResult]:
         return [r for r in self.results if r.outcome is Outcome.REJECTED]
+
+    @property
+    def refused(self) -> list[MessageResult]:
+        """The messages refused (``rejected``), each with its reason."""
+        return self.rejected
 
     def result_for(self, where: str) -> MessageResult:
         for result in self.results:
@@ -135,6 +183,23 @@ def import_emails(
             store.close()
 
 
+def import_message(
+    ledger: Ledger,
+    project_id: UUID,
+    actor: str,
+    data: bytes,
+    *,
+    where: str = "message",
+    documents: DocumentStore | None = None,
+) -> MessageResult:
+    """Import one message given as its raw bytes (received over SMTP, fetched over IMAP):
+    the same pipeline as a mailbox import. Returns what became of it."""
+    summary = import_emails(
+        ledger, project_id, actor, Messages([(where, data)]), documents=documents
+    )
+    return summary.results[0]
+
+
 class _EmailImport:
     def __init__(
         self,
@@ -165,6 +230,9 @@ class _EmailImport:
         self.waits = ThreadWaits(documents.db)  # replies of earlier runs waiting for a parent
         self.relinked: set[UUID] = set()
         self.unlinkable: set[UUID] = set()  # replies whose late link the ledger refused
+        self.first_where: dict[UUID, str] = {}  # interaction id -> where its first copy was
+        self.variants: list[tuple[int, RawMessage, UUID, str]] = []  # found in this run
+        self.refused_ids: set[UUID] = set()  # interactions refused when their batch was saved
 
     # ------------------------------------------------------------------------------ run
 
@@ -179,6 +247,10 @@ class _EmailImport:
         for pending in self._orphans():
             self._enqueue(pending, self._nearest_known_ancestor(pending))
         self._flush()
+        self._keep_variants()
+        self.summary.skipped = [
+            (clean_text(where), why) for where, why in getattr(source, "skipped", ())
+        ]
         self.summary.messages = done
         self.summary.replies_relinked = len(self.relinked)
         self.summary.results = [r for _, r in sorted(self.results, key=lambda t: t[0])]
@@ -190,16 +262,29 @@ class _EmailImport:
             return
         try:
             parsed = parse_email(raw.data, envelope_date=raw.envelope_date)
+            if raw.original is not None:  # converted (Outlook .msg): the original is the file
+                parsed = dataclasses.replace(
+                    parsed, sha256=hashlib.sha256(raw.original).hexdigest()
+                )
             pending = self._plan(sequence, raw, parsed)
         except UnparseableEmailError as e:
             self._reject(sequence, raw.where, e.reason)
             return
+        except Exception as e:  # a bug meeting odd input: refuse this message, not the import
+            self._reject(sequence, raw.where, f"cannot be read ({type(e).__name__}: {e})")
+            return
         first_digest = self.seen.get(pending.interaction_id)
         if first_digest is not None:
-            reason = None if first_digest == parsed.sha256 else "same Message-ID, different bytes"
-            self._result(sequence, raw.where, Outcome.DUPLICATE, pending.interaction_id, reason)
+            if first_digest == parsed.sha256:
+                self._result(sequence, raw.where, Outcome.DUPLICATE, pending.interaction_id, None)
+            else:
+                first = self.first_where.get(pending.interaction_id, "an earlier message")
+                self.variants.append(
+                    (sequence, raw, pending.interaction_id, f"same Message-ID as {first}")
+                )
             return
         self.seen[pending.interaction_id] = parsed.sha256
+        self.first_where[pending.interaction_id] = raw.where
         for note in parsed.notes:
             self.summary.notes.append((raw.where, note))
         parent = self._parent_id(parsed)
@@ -234,7 +319,10 @@ class _EmailImport:
             ],
             "occurred_at": parsed.occurred_at,
             "attributed_to": attributed_to,
+            "display_names": [{"address": a, "name": n} for a, n in parsed.display_names],
+            "delivery_failure": parsed.delivery_failure,
         }
+        _valid_unicode(item)
         if parsed.message_id is not None:
             item["source_ref"] = parsed.message_id
             try:
@@ -282,12 +370,29 @@ class _EmailImport:
         while stack:
             pending, parent = stack.pop()
             pending.item["in_reply_to"] = parent
+            self._link_original(pending)
             self.batch.append(pending)
             self.placed.add(pending.interaction_id)
             for child in reversed(self.waiting.pop(pending.interaction_id, [])):
                 stack.append((child, pending.interaction_id))
             if len(self.batch) >= self.batch_size:
                 self._flush()
+
+    def _link_original(self, pending: _Pending) -> None:
+        """A bounce names the interaction of the message it reports when that is on record."""
+        failure = pending.parsed.delivery_failure
+        if failure is None or failure.original_message_id is None:
+            return
+        try:
+            original = interaction_id_for_source(self.project_id, failure.original_message_id)
+        except InvalidInputError:
+            return
+        if original != pending.interaction_id and (
+            original in self.placed or self._is_stored(original)
+        ):
+            pending.item["delivery_failure"] = failure.model_copy(
+                update={"original_interaction_id": original}
+            )
 
     def _orphans(self) -> Iterator[_Pending]:
         """Replies whose parent never came, oldest first; each releases its own replies.
@@ -377,15 +482,23 @@ class _EmailImport:
 
     def _flush(self) -> None:
         batch, self.batch = self.batch, []
-        while batch:
+        if not batch:
+            return
+        try:
+            existing = self.documents.stored([p.parsed.sha256 for p in batch])
             self.documents.put_many(
-                [doc for pending in batch for doc in _documents(pending)],
-                project_id=self.project_id,
-                stored_by=self.actor,
+                [doc for pending in batch for doc in _documents(pending)], **self._held
             )
-            self._remember_waits(batch)
-            links = self._late_links(batch)
-            pairs = [(reply, ancestor) for reply, (ancestor, _) in links.items()]
+        except _INFRASTRUCTURE:
+            raise
+        except Exception:
+            existing = self._put_each(batch)  # a document the store refuses: find it
+            if not batch:
+                return
+        self._remember_waits(batch)
+        links = self._late_links(batch)
+        pairs = [(reply, ancestor) for reply, (ancestor, _) in links.items()]
+        while batch:
             try:
                 recorded = self.ledger.record_interactions(
                     self.actor, self.project_id, [p.item for p in batch], links=pairs[:MAX_BATCH]
@@ -393,16 +506,137 @@ class _EmailImport:
             except DomainError as e:
                 refused = _failed_at(e, "links")
                 if refused is not None and refused < len(pairs):
-                    self.unlinkable.add(pairs[refused][0])  # a loop in the headers, say
+                    reply = pairs.pop(refused)[0]
+                    self.unlinkable.add(reply)  # a loop in the headers, say
+                    links.pop(reply, None)
                     continue
+                index = _failed_at(e, "items")
+                if index is None or index >= len(batch):
+                    self._record_each(batch, existing)
+                    return
                 batch = self._drop_failed(batch, e)
                 continue
+            except _INFRASTRUCTURE:
+                raise  # the database, not a message: stop; a new run resumes
+            except Exception:  # not the ledger's refusal: find the message that causes it
+                self._record_each(batch, existing)
+                return
             for pending, result in zip(batch, recorded, strict=True):
-                self._count(pending, imported=result.position != 0)
+                self._count(pending, imported=result.position != 0, existing=existing)
             linked = pairs[:MAX_BATCH] + self._link_more(pairs[MAX_BATCH:])
             self.relinked.update(reply for reply, _ in linked)
             self.waits.forget([reply for reply, _ in linked if links[reply][1] == 0])
             return
+
+    @property
+    def _held(self) -> dict[str, Any]:
+        """Who holds the documents stored: this project, stored by the importer."""
+        return {"project_id": self.project_id, "stored_by": self.actor}
+
+    def _put_each(self, batch: list[_Pending]) -> set[str]:
+        """Store the documents of ``batch`` message by message; a message whose documents the
+        store refuses is refused (and taken out of ``batch``)."""
+        existing: set[str] = set()
+        for pending in list(batch):
+            try:
+                existing |= self.documents.stored([pending.parsed.sha256])
+                self.documents.put_many(list(_documents(pending)), **self._held)
+            except _INFRASTRUCTURE:
+                raise
+            except Exception as e:
+                batch.remove(pending)
+                self._forget(pending, batch, f"its original cannot be stored ({e})")
+        return existing
+
+    def _record_each(self, batch: list[_Pending], existing: set[str]) -> None:
+        """Record the messages of a batch one save each (the batch failed as a whole for a
+        reason that names no message): only the message the ledger cannot store is refused."""
+        for pending in list(batch):
+            try:
+                recorded = self.ledger.record_interactions(
+                    self.actor, self.project_id, [pending.item]
+                )
+            except DomainError as e:
+                if _failed_at(e, "items") is not None and "in_reply_to" in str(
+                    getattr(e, "field", "")
+                ):
+                    pending.item["in_reply_to"] = self._nearest_known_ancestor(pending)
+                    try:
+                        recorded = self.ledger.record_interactions(
+                            self.actor, self.project_id, [pending.item]
+                        )
+                    except Exception as again:
+                        self._forget(pending, batch, _reason(again))
+                        continue
+                else:
+                    self._forget(pending, batch, _reason(e))
+                    continue
+            except _INFRASTRUCTURE:
+                raise
+            except Exception as e:
+                self._forget(pending, batch, _reason(e))
+                continue
+            self._count(pending, imported=recorded[0].position != 0, existing=existing)
+
+    def _forget(self, failed: _Pending, batch: list[_Pending], reason: str) -> None:
+        """Refuse ``failed`` and unlink the replies of ``batch`` that named it."""
+        self.placed.discard(failed.interaction_id)
+        self.seen.pop(failed.interaction_id, None)
+        self.refused_ids.add(failed.interaction_id)
+        self._reject(failed.sequence, failed.raw.where, reason)
+        for pending in batch:
+            if pending is not failed and pending.item.get("in_reply_to") == failed.interaction_id:
+                pending.item["in_reply_to"] = self._nearest_known_ancestor(pending)
+
+    # ------------------------------------------------------------------------- variants
+
+    def _keep_variants(self) -> None:
+        """Store the variants found in this run and record each on its interaction."""
+        pending = [v for v in self.variants if v[2] not in self._refused_ids()]
+        for sequence, raw, interaction_id, _ in self.variants:
+            if interaction_id in self._refused_ids():
+                self._reject(
+                    sequence, raw.where, "a variant of a message that was refused (same Message-ID)"
+                )
+        for start in range(0, len(pending), MAX_BATCH):
+            self._save_variants(pending[start : start + MAX_BATCH])
+
+    def _refused_ids(self) -> set[UUID]:
+        return self.refused_ids
+
+    def _save_variants(self, chunk: list[tuple[int, RawMessage, UUID, str]]) -> None:
+        try:
+            self.documents.put_many(
+                [_original_document(raw) for _, raw, _, _ in chunk], **self._held
+            )
+        except Exception:
+            for sequence, raw, _, _ in chunk:
+                self._reject(sequence, raw.where, "its bytes cannot be stored")
+            return
+        variants = [
+            MessageVariant(
+                interaction_id, _sha256(raw), len(_original(raw)), clean_text(raw.where), note
+            )
+            for _, raw, interaction_id, note in chunk
+        ]
+        try:
+            kept = self.ledger.record_variants(self.actor, self.project_id, variants)
+        except DomainError as e:
+            index = _failed_at(e, "variants")
+            if index is None or len(chunk) == 1:
+                for sequence, raw, _, _ in chunk:
+                    self._reject(sequence, raw.where, _reason(e))
+                return
+            sequence, raw, _, _ = chunk.pop(index)
+            self._reject(sequence, raw.where, _reason(e))
+            self._save_variants(chunk)
+            return
+        recorded = {(v.interaction_id, v.sha256) for v in kept}
+        for (sequence, raw, interaction_id, note), variant in zip(chunk, variants, strict=True):
+            if (interaction_id, variant.sha256) in recorded:
+                self._result(sequence, raw.where, Outcome.VARIANT, interaction_id, note)
+            else:  # the very bytes recorded (by an import running alongside), or kept before
+                self._result(sequence, raw.where, Outcome.DUPLICATE, interaction_id, None)
 
     def _link_more(self, pairs: list[tuple[UUID, UUID]]) -> list[tuple[UUID, UUID]]:
         """Links beyond one save's worth (a parent with very many waiting replies), saved
@@ -430,24 +664,32 @@ class _EmailImport:
         if index is None or index >= len(batch):
             raise error
         failed = batch.pop(index)
-        self.placed.discard(failed.interaction_id)
-        self.seen.pop(failed.interaction_id, None)
-        self._reject(failed.sequence, failed.raw.where, _item_reason(error))
-        for pending in batch:
-            if pending.item.get("in_reply_to") == failed.interaction_id:
-                pending.item["in_reply_to"] = self._nearest_known_ancestor(pending)
+        self._forget(failed, batch, _item_reason(error))
         return batch
 
     # -------------------------------------------------------------------------- counting
 
-    def _count(self, pending: _Pending, *, imported: bool) -> None:
+    def _count(self, pending: _Pending, *, imported: bool, existing: set[str]) -> None:
         summary = self.summary
         parsed = pending.parsed
+        if not imported and parsed.sha256 not in existing:
+            # Recorded before, but these bytes are new: another copy of the message.
+            self.variants.append(
+                (
+                    pending.sequence,
+                    pending.raw,
+                    pending.interaction_id,
+                    "same Message-ID as the message recorded by an earlier import",
+                )
+            )
+            return
         outcome = Outcome.IMPORTED if imported else Outcome.DUPLICATE
         self._result(pending.sequence, pending.raw.where, outcome, pending.interaction_id, None)
         if not imported:
             return
         summary.attachments += len(parsed.attachments)
+        if parsed.delivery_failure is not None:
+            summary.delivery_failures += 1
         if parsed.parent_ref is not None:
             if pending.item.get("in_reply_to") is not None:
                 summary.replies_linked += 1
@@ -470,16 +712,56 @@ class _EmailImport:
             self.summary.imported += 1
         elif outcome is Outcome.DUPLICATE:
             self.summary.duplicates += 1
+        elif outcome is Outcome.VARIANT:
+            self.summary.variants += 1
+        where = clean_text(where)
+        reason = clean_text(reason) if reason is not None else None
         self.results.append((sequence, MessageResult(where, outcome, interaction_id, reason)))
 
     def _reject(self, sequence: int, where: str, reason: str) -> None:
         self._result(sequence, where, Outcome.REJECTED, None, reason)
 
 
+def _original(raw: RawMessage) -> bytes:
+    return raw.original if raw.original is not None else raw.data
+
+
+def _sha256(raw: RawMessage) -> str:
+    return hashlib.sha256(_original(raw)).hexdigest()
+
+
+def _original_document(raw: RawMessage) -> NewDocument:
+    """The message as found, byte for byte (an Outlook file as the file)."""
+    name = clean_text(raw.filename) if raw.filename else None
+    return NewDocument(_original(raw), raw.media_type, name or None)
+
+
 def _documents(pending: _Pending) -> Iterator[NewDocument]:
-    yield NewDocument(pending.raw.data, "message/rfc822", pending.raw.filename)
+    yield _original_document(pending.raw)
     for attachment in pending.parsed.attachments:
         yield NewDocument(attachment.data, attachment.media_type, attachment.name)
+
+
+def _valid_unicode(value: Any) -> None:
+    """The last word before an event: no text of a batch item holds a lone surrogate (orjson
+    cannot store one, and a batch would fail on it)."""
+    if isinstance(value, str):
+        if has_surrogates(value):
+            raise UnparseableEmailError("holds text that is not valid Unicode")
+    elif isinstance(value, dict):
+        for item in value.values():
+            _valid_unicode(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _valid_unicode(item)
+    elif hasattr(value, "model_dump"):
+        _valid_unicode(value.model_dump())
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, DomainError):
+        return _item_reason(error)
+    return clean_text(f"cannot be recorded ({type(error).__name__}: {error})")[:500]
 
 
 def _empty_summary(parsed: ParsedEmail) -> str:

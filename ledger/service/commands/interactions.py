@@ -23,7 +23,7 @@ from ledger.domain.interaction import (
 )
 from ledger.domain.project import Project
 from ledger.domain.roles import Role
-from ledger.domain.values import Attachment
+from ledger.domain.values import Attachment, DeliveryFailure, DisplayName
 from ledger.service.base import LedgerService, Recorded
 
 #: The largest batch :meth:`InteractionCommands.record_interactions` takes in one save.
@@ -45,6 +45,8 @@ _ITEM_FIELDS = frozenset(
         "occurred_at",
         "attributed_to",
         "idempotency_key",
+        "display_names",
+        "delivery_failure",
     }
 )
 _REQUIRED_ITEM_FIELDS = ("channel", "from_address")
@@ -70,6 +72,8 @@ class InteractionCommands(LedgerService):
         occurred_at: datetime | None = None,
         attributed_to: str | None = None,
         idempotency_key: str | None = None,
+        display_names: Iterable[DisplayName | Mapping[str, Any]] = (),
+        delivery_failure: DeliveryFailure | Mapping[str, Any] | None = None,
     ) -> Recorded:
         """Record one interaction. Given a ``source_ref`` (an email's Message-ID) its id is
         derived from it, so importing the same message again stores nothing; otherwise the
@@ -102,6 +106,8 @@ class InteractionCommands(LedgerService):
                     attachments=attachments,
                     source_ref=source_ref,
                     in_reply_to=in_reply_to,
+                    display_names=display_names,
+                    delivery_failure=delivery_failure,
                 )
             ],
         )
@@ -185,6 +191,53 @@ class InteractionCommands(LedgerService):
         self._require_no_loop(project_id, interaction.id, parent, {}, {}, "in_reply_to")
         interaction.link_to_thread(act, in_reply_to=parent)
         return self.save_changes(interaction)
+
+    def record_variants(
+        self, actor: str, project_id: UUID, variants: Sequence[MessageVariant]
+    ) -> list[MessageVariant]:
+        """Keep other copies of recorded messages (same Message-ID, other bytes), in one save:
+        an ``Interaction.VariantRecorded`` on each interaction, unless that copy is the one
+        recorded or already kept. Returns the variants recorded now (the email importer; the
+        bytes are put in the document store first)."""
+        if len(variants) > MAX_BATCH:
+            raise InvalidInputError("variants", f"at most {MAX_BATCH} variants per call")
+        _, act = self.act_in(project_id, actor)
+        for _ in range(3):
+            changed: dict[UUID, Interaction] = {}
+            kept: list[MessageVariant] = []
+            for i, variant in enumerate(variants):
+                interaction = changed.get(variant.interaction_id)
+                if interaction is None:
+                    try:
+                        interaction = self.get_interaction(project_id, variant.interaction_id)
+                    except InteractionNotFoundError:
+                        raise InvalidInputError(
+                            f"variants[{i}]",
+                            f"there is no interaction {variant.interaction_id} in this project",
+                        ) from None
+                if interaction.retracted:
+                    continue
+                try:
+                    added = interaction.keep_variant(
+                        act,
+                        sha256=variant.sha256,
+                        size=variant.size,
+                        where=variant.where,
+                        note=variant.note,
+                    )
+                except InvalidInputError as e:
+                    raise InvalidInputError(f"variants[{i}].{e.field}", e.message) from None
+                if added:
+                    changed[interaction.id] = interaction
+                    kept.append(variant)
+            if not changed:
+                return []
+            try:
+                self.save(*changed.values())
+            except IntegrityError:
+                continue  # written meanwhile by another import: read again
+            return kept
+        raise ConflictError("the import kept conflicting with other writes; try again")
 
     def get_interaction(self, project_id: UUID, interaction_id: UUID) -> Interaction:
         return self.get_item(Interaction, project_id, interaction_id, InteractionNotFoundError)
@@ -422,6 +475,17 @@ class InteractionCommands(LedgerService):
 
 
 _ENVELOPE = ("occurred_at", "attributed_to", "idempotency_key")
+
+
+class MessageVariant(NamedTuple):
+    """Another copy of a recorded message: its interaction, the copy's digest and size,
+    where it was found, and how it differs."""
+
+    interaction_id: UUID
+    sha256: str
+    size: int
+    where: str
+    note: str
 
 
 class _Planned(NamedTuple):
