@@ -1,15 +1,15 @@
 """The search index's words and the search box's syntax: pure functions, no storage.
 
-**Words** (:func:`tokens`). Text is normalised (Unicode NFKC, then case-folded: ``ＳＳＯ`` and
-``sso`` are one word) and cut into words: runs of letters and digits (punctuation, spaces and
-``_`` separate them; ``e-mail`` is ``e`` ``mail``). Scripts written without spaces between words
-— Chinese, Japanese kana, Korean Hangul, Thai, Lao, Khmer, Myanmar — are cut into single
-characters, so ``单点登录`` is the four words ``单`` ``点`` ``登`` ``录`` and a query for any run of
-them (``点登``, ``登录``, ``单``) is the phrase of its characters: found by the engine's index for
-a run of any length, one character included. Words longer than :data:`MAX_WORD` characters
-(digests, encoded blobs) are left out. The index stores these words space-separated; both engines
-index that text (SQLite FTS5 ``unicode61``, PostgreSQL ``to_tsvector('simple', ...)``), so both
-find exactly the same rows.
+**Words** (:func:`tokens`). Text is normalised (Unicode NFKC, then case-folded: full-width
+``SSO`` and ``sso`` are one word) and cut into words: runs of letters and digits (punctuation,
+spaces and ``_`` separate them; ``e-mail`` is ``e`` ``mail``). Scripts written without spaces
+between words — Chinese, Japanese kana, Korean Hangul, Thai, Lao, Khmer, Myanmar — are cut
+into single characters, so ``单点登录`` is the four words ``单`` ``点`` ``登``
+``录``, and a query for any run of them (``点登``, ``登录``, ``单``) is the phrase of
+its characters: found by the engine's index for a run of any length, one character included.
+Words longer than :data:`MAX_WORD` characters (digests, encoded blobs) are left out. The index
+stores these words space-separated; both engines index that text (SQLite FTS5 ``unicode61``,
+PostgreSQL ``to_tsvector('simple', ...)``), so both find exactly the same rows.
 
 **Queries** (:func:`parse`). A small syntax of our own, parsed here and compiled to each engine's
 query language from the parsed words only — the user's string never reaches an engine:
@@ -54,7 +54,7 @@ _SPLIT = (
     "\u1100-\u11ff"  # Hangul Jamo
     "\u1780-\u17ff"  # Khmer
     "\u2e80-\u2fdf"  # CJK radicals
-    "\u3005-\u3007"  # 々 〆 〇
+    "\u3005-\u3007"  # iteration mark, closing mark, ideographic zero
     "\u3040-\u30ff"  # Hiragana, Katakana
     "\u3130-\u318f"  # Hangul compatibility Jamo
     "\u31f0-\u31ff"  # Katakana extensions
@@ -66,7 +66,11 @@ _SPLIT = (
     "\U00020000-\U0003134f"  # CJK extensions B-G
 )
 # Combining marks kept inside a word (accents left after NFKC, Indic vowel signs...).
-_MARKS = "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0900-\u0dff\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_MARKS = (
+    "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f"
+    "\u0900-\u0dff"  # Indic scripts: their vowel signs and viramas are inside words
+    "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+)
 _WORD = re.compile(rf"[{_SPLIT}][{_MARKS}]*|(?:[^\W_{_SPLIT}]|[{_MARKS}])+")
 _SPLIT_CHAR = re.compile(rf"[{_SPLIT}]")
 
@@ -153,7 +157,9 @@ class Query:
 
 # ------------------------------------------------------------------------------- parsing
 
-_LEX = re.compile(r'\s+|"(?P<phrase>[^"]*)(?:"|$)(?P<pstar>\*?)|(?P<paren>[()])|(?P<word>[^\s"()]+)')
+_LEX = re.compile(
+    r'\s+|"(?P<phrase>[^"]*)(?:"|$)(?P<pstar>\*?)|(?P<paren>[()])|(?P<word>[^\s"()]+)'
+)
 
 
 @dataclass(frozen=True)
@@ -390,7 +396,11 @@ def snippet(
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(text) else ""
     shift = len(prefix) - start
-    marks = [(m.start() + shift, m.end() + shift) for m in matches if m.start() >= start and m.end() <= end]
+    marks = [
+        (m.start() + shift, m.end() + shift)
+        for m in matches
+        if m.start() >= start and m.end() <= end
+    ]
     return prefix + text[start:end] + suffix, marks
 
 
