@@ -147,6 +147,7 @@ class ChangeRequestCommands(LedgerService):
         project, act, change = self._change_request(
             actor, project_id, change_request_id, occurred_at, attributed_to, expected_version
         )
+        project.require_consent(act, "approving a change request")
         approver = project.member(act.principal)
         change.approve(act, approver_role=approver.role, conditions=conditions)
         reason = f"change request approved: {change.title}"
@@ -189,6 +190,7 @@ class ChangeRequestCommands(LedgerService):
         project, act, change = self._change_request(
             actor, project_id, change_request_id, occurred_at, attributed_to, expected_version
         )
+        project.require_consent(act, "rejecting a change request")
         change.reject(act, approver_role=project.member(act.principal).role, reason=reason)
         return self.save_changes(change)
 

@@ -79,6 +79,7 @@ class ExpectationCommands(LedgerService):
         project, act = self.act_in(
             project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
         )
+        project.require_consent(act, "agreeing an expectation")
         parsed_kind = parse_kind(kind)
         parsed_value = ExpectationValue.parse(value, "value").check_for(parsed_kind)
         agreed = member_list(project, agreed_by, "agreed_by")
@@ -123,6 +124,7 @@ class ExpectationCommands(LedgerService):
         )
         agreed = member_list(project, agreed_by, "agreed_by")
         require_both_sides(project, agreed, "a revision")
+        project.require_consent(act, "agreeing to revise an expectation")
         expectation.revise(
             act,
             value=ExpectationValue.parse(value, "value"),
@@ -151,6 +153,7 @@ class ExpectationCommands(LedgerService):
         )
         agreed = member_list(project, agreed_by, "agreed_by")
         require_both_sides(project, agreed, "a withdrawal")
+        project.require_consent(act, "agreeing to withdraw an expectation")
         expectation.withdraw(
             act,
             cause=RevisionCause.AGREEMENT,
@@ -195,6 +198,7 @@ class ExpectationCommands(LedgerService):
         project, act, expectation = self._expectation(
             actor, project_id, expectation_id, occurred_at, attributed_to, expected_version
         )
+        project.require_consent(act, "accepting a delivery")
         expectation.accept_delivery(act, party=project.party_of(act.principal), note=note)
         return self.save_changes(expectation)
 
@@ -212,6 +216,7 @@ class ExpectationCommands(LedgerService):
         project, act, expectation = self._expectation(
             actor, project_id, expectation_id, occurred_at, attributed_to, expected_version
         )
+        project.require_consent(act, "rejecting a delivery")
         expectation.reject_delivery(act, party=project.party_of(act.principal), reason=reason)
         return self.save_changes(expectation)
 

@@ -132,6 +132,7 @@ class IssueCommands(LedgerService):
         )
         if not isinstance(option_id, str):
             raise InvalidInputError("option_id", "must be text")
+        project.require_consent(act, "choosing a solution")
         issue.choose_solution(
             act,
             option_id=option_id.strip(),
@@ -190,6 +191,7 @@ class IssueCommands(LedgerService):
         project, issue, act = self._load_issue(
             actor, project_id, issue_id, occurred_at, attributed_to, expected_version
         )
+        project.require_consent(act, "confirming a resolution")
         issue.confirm_resolution(act, note=note, party=project.party_of(act.principal))
         return self.save_changes(issue)
 
@@ -208,6 +210,7 @@ class IssueCommands(LedgerService):
         project, issue, act = self._load_issue(
             actor, project_id, issue_id, occurred_at, attributed_to, expected_version
         )
+        project.require_consent(act, "disputing a resolution")
         issue.dispute_resolution(act, reason=reason, party=project.party_of(act.principal))
         return self.save_changes(issue)
 
