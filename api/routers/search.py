@@ -8,14 +8,14 @@ command line (``accord search``) and the web app.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
 from api.deps import ProjectMember, ServicesDep
+from api.instants import parse_instant
 from api.problems import ApiProblem
-from api.routers.queries import RESPONSES, Basis, Instant, WaitFor, _aware, live_views
+from api.routers.queries import RESPONSES, Instant, WaitFor, live_views
 from api.schemas.search import SearchHit, SearchPage
 from projections import search as s
 from projections.search_syntax import MAX_QUERY_LENGTH
@@ -38,14 +38,23 @@ def search(
         str | None, Query(max_length=254, description="Only events involving them (an email).")
     ] = None,
     from_: Annotated[
-        datetime | None, Query(alias="from", description="Occurred at or after.")
+        str | None,
+        Query(alias="from", max_length=64, description="Occurred at or after (or a date)."),
     ] = None,
-    to: Annotated[datetime | None, Query(description="Occurred at or before.")] = None,
+    to: Annotated[
+        str | None, Query(max_length=64, description="Occurred at or before (or a date).")
+    ] = None,
     kind: Annotated[
         list[str] | None, Query(description="Only these kinds of item (repeat the parameter).")
     ] = None,
     as_of: Instant = None,
-    basis: Basis = "recorded",
+    basis: Annotated[
+        Literal["recorded", "occurred"],
+        Query(
+            description="With `as_of`: `recorded` (default): what was on record then; "
+            "`occurred`: what had happened by then, as the ledger knows it now."
+        ),
+    ] = "recorded",
     order: Annotated[
         Literal["relevance", "newest"], Query(description="Best match first, or latest first.")
     ] = "relevance",
@@ -59,12 +68,13 @@ def search(
     and report of the project whose text matches ``q`` — with the item, when, who, a highlighted
     snippet and the log position; optionally only a person's, a period's, some kinds', or what
     was on record ``as_of`` an instant."""
+    zone = access.project.time_zone
     where = s.SearchFilter(
         person=person,
-        occurred_from=_aware(from_, "from"),
-        occurred_to=_aware(to, "to"),
+        occurred_from=parse_instant(from_, "from", zone, day_edge="start"),
+        occurred_to=parse_instant(to, "to", zone),
         kinds=tuple(kind or ()),
-        as_of=_aware(as_of, "as_of"),
+        as_of=parse_instant(as_of, "as_of", zone),
         basis=basis,
     )
     try:
