@@ -62,14 +62,17 @@ from projections.framework import Projection, SqlView, Table, View, Where, iso, 
 from projections.narrative import event_name, subject_title
 from projections.search_syntax import (
     And,
+    Node,
+    Not,
+    Or,
     Query,
     SearchQueryError,
     Term,
     fts5,
     highlighter,
-    index_text,
     parse,
     snippet,
+    tokens,
     tsquery,
 )
 
@@ -149,9 +152,23 @@ SEARCH_SUBJECTS = Table(
 )
 
 
-def project_word(project_id: str) -> str:
-    """The index word every row of a project carries."""
-    return "prj" + project_id.replace("-", "")
+@functools.lru_cache(maxsize=10_000)
+def project_tag(project_id: str) -> str:
+    """What every indexed word of a project starts with: ``t`` and 12 hex digits of
+    BLAKE2b(project id). Each project's words are then words of their own in the index, whose
+    lists of rows are as long as the project's, not the whole ledger's."""
+    return "t" + hashlib.blake2b(project_id.encode(), digest_size=6).hexdigest()
+
+
+def tagged(node: Node, tag: str) -> Node:
+    """The query tree with every word made the project's."""
+    if isinstance(node, Term):
+        return Term(tuple(tag + w for w in node.words), node.prefix)
+    if isinstance(node, Not):
+        return Not(tagged(node.child, tag))
+    if isinstance(node, And):
+        return And(tuple(tagged(c, tag) for c in node.children))
+    return Or(tuple(tagged(c, tag) for c in node.children))
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -313,7 +330,9 @@ class SearchProjection(Projection):
         if not text:
             return
         people = sorted(people_of(event))
-        words = [project_word(project_id), *(person_word(project_id, p) for p in people)]
+        tag = project_tag(project_id)
+        words = [person_word(project_id, p) for p in people]
+        words.extend(tag + w for w in tokens(text))
         view.put(
             SEARCH_DOCS,
             {
@@ -327,7 +346,7 @@ class SearchProjection(Projection):
                 "people": "\n".join(people),
                 "occurred_at": iso(event.occurred_at),
                 "recorded_at": iso(event.timestamp),
-                "terms": " ".join(words) + " " + index_text(text),
+                "terms": " ".join(words),
             },
         )
 
@@ -438,10 +457,9 @@ def search(
         rows = view._fetch(f"SELECT MAX(position) FROM {docs}", [])
         pinned = int(rows[0][0] or 0) if rows else 0
 
-    words = [Term((project_word(project_id),))]
+    tree = tagged(parsed.tree, project_tag(project_id))
     if where.person:
-        words.append(Term((person_word(project_id, where.person.strip().lower()),)))
-    tree = And((*words, parsed.tree))
+        tree = And((Term((person_word(project_id, where.person.strip().lower()),)), tree))
 
     clauses = ["d.project_id = ?", "d.position <= ?"]
     params: list[Any] = [project_id, pinned]
