@@ -20,9 +20,9 @@ indexed.
 
 **The index.** The row's words (:func:`projections.search_syntax.index_text`: normalised,
 Chinese/Japanese/Korean/Thai cut into characters) are stored in ``terms``, after two kinds of
-words that no text can produce: ``prj<project id>`` and ``ppl<person key>`` for each person
-involved. Every query is ANDed with the project's word (and the person's, for a person filter),
-so the engine's index itself keeps projects apart and filters by person.
+each prefixed with the project's tag (:func:`project_tag`), plus ``ppl<person key>`` for each
+person involved. A query's words are tagged the same way (and ANDed with the person's word for a
+person filter), so the engine's index itself keeps projects apart and filters by person.
 
 * SQLite: an FTS5 table ``pv_search_fts_g<N>`` (``unicode61`` tokenizer, external content: the
   docs table), kept in step by triggers; relevance is FTS5's ``bm25``.
