@@ -68,11 +68,12 @@ def replay(
     views: list[str] | None = None,
 ) -> MemoryViews:
     """In-memory views of ``project_id`` fed with its events up to ``until`` (all, if None).
-    ``views`` names the projections to run (default: all) — an as-of query needs only its own.
+    ``views`` names the projections to run (default: all that replay; the search view answers
+    as-of questions from its own rows) — an as-of query needs only its own.
     """
     if basis not in ("recorded", "occurred"):
         raise ValueError("basis is 'recorded' or 'occurred'")
-    names = views or list(runner.projections)
+    names = views or [n for n, p in runner.projections.items() if p.replayable]
     memory = MemoryViews(names)
     projections = [type(runner.projections[name])() for name in names]
     positions = project_positions(

@@ -56,6 +56,11 @@ class Table:
             )
         return statements
 
+    def drop(self, generation: int, dialect: str = "sqlite") -> list[str]:
+        """The statements that remove this table of ``generation`` (and whatever its
+        :meth:`ddl` made beside it)."""
+        return [f"DROP TABLE IF EXISTS {self.physical(generation)}"]
+
     def __post_init__(self) -> None:
         # itemgetter of several names gives the key tuple directly; of one name, the value.
         pick = operator.itemgetter(*self.key)
@@ -370,6 +375,9 @@ class Projection:
     name: ClassVar[str]
     tables: ClassVar[tuple[Table, ...]]
     handlers: ClassVar[dict[type, tuple[Handler, ...]]]
+    #: False for a view that answers "as of" questions from its own SQL rows (search): replay
+    #: into memory leaves it out.
+    replayable: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -52,6 +52,7 @@ from projections.expectations import ExpectationsProjection
 from projections.framework import Projection, SqlView
 from projections.metrics import MetricsProjection
 from projections.open_items import OpenItemsProjection
+from projections.search import SearchProjection
 
 ALL_PROJECTIONS: tuple[type[Projection], ...] = (
     AuditProjection,
@@ -59,6 +60,7 @@ ALL_PROJECTIONS: tuple[type[Projection], ...] = (
     ExpectationsProjection,
     OpenItemsProjection,
     MetricsProjection,
+    SearchProjection,
 )
 
 TRACKING_DDL = (
@@ -216,7 +218,7 @@ class ProjectionRunner:
             self._create_tables(projection, self.active_generation(name))
             if stale is not None:
                 self.db.execute_script(
-                    [f"DROP TABLE IF EXISTS {t.physical(stale)}" for t in projection.tables]
+                    [s for t in projection.tables for s in t.drop(stale, self.db.dialect)]
                 )
 
     def _check_layout(self, name: str, layout: str) -> int | None:
@@ -619,7 +621,7 @@ class ProjectionRunner:
         for old, _, _ in generations:
             if old < new - 1:
                 self.db.execute_script(
-                    [f"DROP TABLE IF EXISTS {t.physical(old)}" for t in projection.tables]
+                    [s for t in projection.tables for s in t.drop(old, self.db.dialect)]
                 )
         return new
 

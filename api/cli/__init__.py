@@ -14,6 +14,7 @@ from api.cli import (  # noqa: F401  (registers commands)
     operations,
     projections,
     projects,
+    search,
     tokens,
 )
 from api.cli.main import app, main

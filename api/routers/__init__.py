@@ -27,6 +27,7 @@ from api.routers import (
     projects,
     queries,
     risks,
+    search,
     status_reports,
     tokens,
 )
@@ -38,6 +39,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     # Before the resources: /expectations/diff and /expectations/baseline must not be taken for
     # /expectations/{expectation_id}.
     queries.router,
+    search.router,
     interactions.router,
     meetings.router,
     commitments.router,

@@ -283,7 +283,10 @@ def check_agreement(database_url: str, ops: list[tuple[str, int]], seed: int) ->
                 live.run_once()  # live: one batch now and then, as events arrive
         live.catch_up()
         live_rows = dump(LiveViews(live), live)
-        memory_rows = dump(replay(live, str(sim.p)), live)
+        # Replay leaves out the views that answer "as of" from their own rows (search).
+        replayed = [n for n, p in live.projections.items() if p.replayable]
+        memory_rows = dump(replay(live, str(sim.p)), live, replayed)
+        live_replayed = dump(LiveViews(live), live, replayed)
         # Each view replayed alone (only the events it handles are read) gives the same rows.
         alone_rows: dict[str, list[tuple[object, ...]]] = {}
         for name in live.projections:
@@ -295,7 +298,7 @@ def check_agreement(database_url: str, ops: list[tuple[str, int]], seed: int) ->
         live.close()
         ledger.close()
     assert rebuilt_rows == live_rows
-    assert memory_rows == live_rows
+    assert memory_rows == live_replayed
     assert alone_rows == live_rows
 
 

@@ -496,16 +496,31 @@ def _line_ends(data: bytes, notes: list[str]) -> None:
 
 
 def _summary(body: Message | None, notes: list[str]) -> str:
+    text = _full_text(body, notes)
+    if len(text) > SUMMARY_LENGTH:
+        text = text[: SUMMARY_LENGTH - 1].rstrip() + "…"
+    return text
+
+
+def _full_text(body: Message | None, notes: list[str]) -> str:
     if body is None:
         return ""
     text = _text_of(body, notes)
     if body.get_content_type() == "text/html":
         text = html_to_text(text)
     text = _clean(text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _BLANK_LINES.sub("\n\n", text).strip()
-    if len(text) > SUMMARY_LENGTH:
-        text = text[: SUMMARY_LENGTH - 1].rstrip() + "…"
-    return text
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def body_text(data: bytes) -> str:
+    """The whole text of a message's body (its ``text/plain`` alternative, else its
+    ``text/html`` one reduced to text), as the summary starts it but not cut short; empty when
+    the message has no text body or cannot be parsed. The search index reads it."""
+    try:
+        message = _PARSER.parsebytes(data)
+    except Exception:
+        return ""
+    return _full_text(_body_part(message), [])
 
 
 class _TextExtractor(HTMLParser):
