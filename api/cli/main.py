@@ -195,14 +195,6 @@ def serve(
         raise fail(str(e), ExitCode.USAGE) from None
     _check_address_free(host, port)
     console.print(f"Accord on http://{host}:{port} — storage {storage.display}")
-    if workers > 1 and storage.is_sqlite:
-        # Measured: three processes opening one SQLite file at once (the runner here, two
-        # workers creating their views) left it "malformed" (docs/performance.md).
-        raise fail(
-            "--workers above 1 needs PostgreSQL (ACCORD_DATABASE_URL=postgresql://...); "
-            "on SQLite serve with one worker",
-            ExitCode.USAGE,
-        )
     if workers > 1:
         from api.workers import serve_workers
 

@@ -104,20 +104,28 @@ def check_sqlite(storage: Storage) -> None:
         raise StorageUnavailableError(
             storage.display, f"{path!r} is a folder", "name a file inside it, e.g. .../accord.db"
         )
-    with file.open("rb") as f:
-        header = f.read(16)
-    if header != b"SQLite format 3\x00":
-        raise ForeignDatabaseError(
-            storage.display,
-            f"{path!r} is not a SQLite database (it starts with {header[:8]!r})",
-            "point ACCORD_DATABASE_URL at the ledger's file or at a new one",
-        )
+    # The file is read through SQLite only: closing a descriptor Python opened on it would drop
+    # the POSIX locks this process's SQLite connections hold on it (WAL mode holds one while a
+    # connection is open), and another process would then take the WAL for abandoned and
+    # corrupt the file ("database disk image is malformed": seen with `serve --workers`).
     try:
         conn = sqlite3.connect(f"file:{file}?mode=ro", uri=True, timeout=30)
         try:
             rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
         finally:
             conn.close()
+    except sqlite3.DatabaseError as e:
+        if "not a database" in str(e):  # no SQLite connection can be open on such a file
+            with file.open("rb") as f:
+                header = f.read(16)
+            raise ForeignDatabaseError(
+                storage.display,
+                f"{path!r} is not a SQLite database (it starts with {header[:8]!r})",
+                "point ACCORD_DATABASE_URL at the ledger's file or at a new one",
+            ) from None
+        raise StorageUnavailableError(
+            storage.display, f"cannot read {path!r}: {e}", "check the file and its permissions"
+        ) from None
     except sqlite3.Error as e:
         raise StorageUnavailableError(
             storage.display, f"cannot read {path!r}: {e}", "check the file and its permissions"

@@ -1,4 +1,4 @@
-"""``accord serve --workers 2`` (PostgreSQL): two worker processes answer, they run no
+"""``accord serve --workers 2`` (SQLite and PostgreSQL): two worker processes answer, they run no
 projection runner and no checkpoints of their own (the parent runs one of each), and what one
 worker records the views show through either (the parent's runner applied it)."""
 
@@ -40,8 +40,6 @@ def environ(pid: int) -> dict[str, str]:
 
 @pytest.fixture
 def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    if database_url.startswith("sqlite"):
-        pytest.skip("several workers need PostgreSQL (see the SQLite test below)")
     port = free_port()
     env = {**os.environ, "ACCORD_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
     env.pop("ACCORD_RUN_PROJECTIONS", None)
@@ -115,15 +113,3 @@ def test_two_workers_serve_and_one_runner_applies_their_writes(
         health = client.get("/health").json()
         loops = {loop["name"]: loop["state"] for loop in health["loops"]}
         assert loops["projections"] != "running"  # a worker's own runner never starts
-
-
-def test_several_workers_on_sqlite_are_refused(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'a.db'}"
-    done = subprocess.run(
-        [ACCORD, "serve", "--port", str(free_port()), "--workers", "2"],
-        env={**os.environ, "ACCORD_DATABASE_URL": url},
-        capture_output=True,
-        timeout=60,
-    )
-    assert done.returncode == 2, done.stderr
-    assert b"needs PostgreSQL" in done.stdout + done.stderr
