@@ -104,10 +104,9 @@ def check_sqlite(storage: Storage) -> None:
         raise StorageUnavailableError(
             storage.display, f"{path!r} is a folder", "name a file inside it, e.g. .../accord.db"
         )
-    # The file is read through SQLite only: closing a descriptor Python opened on it would drop
-    # the POSIX locks this process's SQLite connections hold on it (WAL mode holds one while a
-    # connection is open), and another process would then take the WAL for abandoned and
-    # corrupt the file ("database disk image is malformed": seen with `serve --workers`).
+    # Only through SQLite: a file descriptor of our own on a database this process has open
+    # would, once closed, drop every POSIX lock the process holds on it (SQLite's own handles
+    # defer that), and other processes could then reset the WAL under our readers.
     try:
         conn = sqlite3.connect(f"file:{file}?mode=ro", uri=True, timeout=30)
         try:
@@ -115,12 +114,10 @@ def check_sqlite(storage: Storage) -> None:
         finally:
             conn.close()
     except sqlite3.DatabaseError as e:
-        if "not a database" in str(e):  # no SQLite connection can be open on such a file
-            with file.open("rb") as f:
-                header = f.read(16)
+        if "not a database" in str(e):
             raise ForeignDatabaseError(
                 storage.display,
-                f"{path!r} is not a SQLite database (it starts with {header[:8]!r})",
+                f"{path!r} is not a SQLite database",
                 "point ACCORD_DATABASE_URL at the ledger's file or at a new one",
             ) from None
         raise StorageUnavailableError(
