@@ -23,6 +23,7 @@ from api.middleware import (
     JsonDepthMiddleware,
     NulGuardMiddleware,
 )
+from api.prefer import PreferMiddleware
 from api.problems import install_problem_handlers, problem_media_types
 from api.routers import ROUTERS
 from api.routers.imports import UPLOAD_PATHS
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         store=services.idempotency,
         authenticate=services.tokens.authenticate,
     )
+    app.add_middleware(PreferMiddleware)  # Prefer: return=minimal (RFC 7240) for commands
     app.add_middleware(NulGuardMiddleware)
     app.add_middleware(JsonDepthMiddleware)
     app.add_middleware(JsonContentTypeMiddleware, except_paths=UPLOAD_PATHS)

@@ -205,7 +205,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--commitments", type=int, default=500)
-    parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--database-url", default=None, help="postgresql://... for the PostgreSQL mode"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="accord serve --workers (PostgreSQL for > 1)"
+    )
+    parser.add_argument(
+        "--minimal", action="store_true", help="send Prefer: return=minimal with the commands"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -215,7 +223,10 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         accord = str(Path(sys.executable).with_name("accord"))
         server = subprocess.Popen(
-            [accord, "serve", "--port", str(port), "--no-projections", "--no-access-log"],
+            [
+                *(accord, "serve", "--port", str(port), "--no-projections", "--no-access-log"),
+                *("--workers", str(args.workers)),
+            ],
             env={**os.environ, "ACCORD_DATABASE_URL": database_url},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -269,6 +280,8 @@ def measure(
     def command(keyed: bool) -> Callable[[Connection, random.Random, int], bool]:
         def step(http: Connection, rng: random.Random, i: int) -> bool:
             extra = {"Idempotency-Key": str(uuid4())} if keyed else {}
+            if args.minimal:
+                extra["Prefer"] = "return=minimal"
             if i % 2 == 0:
                 status, content = http.request("POST", commitments, body, extra)
                 if status == 201:

@@ -156,6 +156,36 @@ def floor_round(path: Path, size: int, args: argparse.Namespace) -> dict[str, fl
         app.close()
 
 
+def codec_costs(path: Path, repeat: int = 20) -> dict[str, dict[str, float]]:
+    """CPU µs per event to decode (stored -> domain event) and encode (domain event -> stored)
+    with the ledger's mapper, by event type, over the events of one accord round's file."""
+    ledger = Ledger(f"sqlite:///{path}")
+    try:
+        stored = list(ledger.recorder.select_notifications(start=1, limit=1_000_000))
+        mapper = ledger.mapper
+        by_type: dict[str, list[StoredEvent]] = {}
+        for s in stored:
+            by_type.setdefault(s.topic.partition(":")[2], []).append(s)
+        costs: dict[str, dict[str, float]] = {}
+        for name, found in sorted(by_type.items(), key=lambda kv: -len(kv[1])):
+            sample = found[:500] * max(1, repeat * 50 // max(1, len(found[:500])))
+            t0 = time.process_time()
+            events = [mapper.to_domain_event(s) for s in sample]
+            decode = (time.process_time() - t0) / len(sample) * 1e6
+            t0 = time.process_time()
+            for e in events:
+                mapper.to_stored_event(e)
+            encode = (time.process_time() - t0) / len(sample) * 1e6
+            costs[name] = {
+                "events": len(found),
+                "decode_us": round(decode, 2),
+                "encode_us": round(encode, 2),
+            }
+        return costs
+    finally:
+        ledger.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Ingest throughput beside raw eventsourcing")
     parser.add_argument("--single", type=int, default=2000, help="commands for path (a)")
@@ -206,6 +236,7 @@ def main() -> None:
             "target_ratio": 0.7,
             "recorder_floor_events_per_s": med(floor, "batch"),
         },
+        "codec_cpu_us_per_event_by_type": codec_costs(tmp / "accord-0.db"),
     }
     print(json.dumps(report, indent=2))
 

@@ -160,6 +160,15 @@ def serve(
             envvar="ACCORD_MAIL_PORT",
         ),
     ] = 0,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes answering HTTP (the projection runner and checkpoints run "
+            "once, in the parent process)",
+            envvar="ACCORD_WORKERS",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the HTTP API."""
     import gc
@@ -186,6 +195,18 @@ def serve(
         raise fail(str(e), ExitCode.USAGE) from None
     _check_address_free(host, port)
     console.print(f"Accord on http://{host}:{port} — storage {storage.display}")
+    if workers > 1:
+        from api.workers import serve_workers
+
+        console.print(f"{workers} worker processes; projections and checkpoints in this one")
+        serve_workers(
+            settings,
+            workers,
+            log_level="info",
+            access_log=access_log,
+            log_config=uvicorn_log_config(),
+        )
+        return
     api = create_app(settings)
     # What the app was built from lives as long as the process: take it out of the garbage
     # collector's generations, so that full collections do not stall every request for tens of

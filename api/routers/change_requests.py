@@ -26,6 +26,7 @@ from api.routers.common import (
     READ,
     STEP,
     item_url,
+    minimal_unless_asked,
     or_default,
     page_of,
     read,
@@ -52,6 +53,7 @@ router = APIRouter(
 ChangeRequestId = Annotated[UUID, Path(description="The change request's id.")]
 
 
+@minimal_unless_asked
 def _answer(
     ledger: Ledger, access: ProjectAccess, response: Response, result: Recorded
 ) -> ChangeRequestPublic:

@@ -24,6 +24,7 @@ from api.routers.common import (
     READ,
     STEP,
     item_url,
+    minimal_unless_asked,
     or_default,
     page_of,
     read,
@@ -51,6 +52,7 @@ router = APIRouter(prefix="/v1/projects/{project_id:uuid}/commitments", tags=["c
 CommitmentId = Annotated[UUID, Path(description="The commitment's id.")]
 
 
+@minimal_unless_asked
 def _answer(
     ledger: Ledger, access: ProjectAccess, response: Response, result: Recorded
 ) -> CommitmentPublic:

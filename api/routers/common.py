@@ -3,15 +3,18 @@ few steps every route takes after calling the ledger (headers, pages)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from uuid import UUID
 
+import orjson
 from fastapi import Depends, Response
 
 from api.bootstrap import Services
 from api.deps import Page, ProjectAccess, idempotency_key
 from api.pagination import encode_cursor
+from api.prefer import wants_minimal
 from api.problems import READ_RESPONSES, STEP_RESPONSES, WRITE_RESPONSES
 from api.schemas.common import ItemPublic
 from ledger.service.base import Recorded
@@ -35,6 +38,13 @@ _POSITION = {
     }
 }
 _LOCATION = {"Location": {"description": "The new item's URL.", "schema": {"type": "string"}}}
+_APPLIED = {
+    "Preference-Applied": {
+        "description": "`return=minimal` when the request sent `Prefer: return=minimal`: the "
+        "body is then `{id, version, position}` instead of the item.",
+        "schema": {"type": "string"},
+    }
+}
 _REPLAYED = {
     "Idempotent-Replayed": {
         "description": "`true` when this is the stored answer to an earlier request with the "
@@ -51,14 +61,14 @@ LIST: dict[int | str, dict[str, Any]] = {200: {"description": "One page."}, **RE
 CREATE: dict[int | str, dict[str, Any]] = {
     201: {
         "description": "Created (or, for a retry, the item created first).",
-        "headers": {**_ETAG, **_POSITION, **_LOCATION, **_REPLAYED},
+        "headers": {**_ETAG, **_POSITION, **_LOCATION, **_REPLAYED, **_APPLIED},
     },
     **WRITE_RESPONSES,
 }
 STEP: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The step was recorded; the item as it is now.",
-        "headers": {**_ETAG, **_POSITION, **_REPLAYED},
+        "headers": {**_ETAG, **_POSITION, **_REPLAYED, **_APPLIED},
     },
     **STEP_RESPONSES,
 }
@@ -84,6 +94,43 @@ def recorded(response: Response, result: Recorded, public: P, *, location: str |
     if location is not None:
         headers["Location"] = location
     return _render(public, headers, 201 if location else 200)  # type: ignore[return-value]
+
+
+def recorded_minimal(
+    response: Response, result: Recorded, *, location: str | None = None
+) -> Response:
+    """Answer a command that asked for ``Prefer: return=minimal`` (RFC 7240): ``{id, version,
+    position}`` with the same headers as the full answer, without reading the item back."""
+    headers = {
+        "ETag": etag(result.version),
+        "Accord-Position": str(result.position),
+        "Preference-Applied": "return=minimal",
+    }
+    location = location or response.headers.get("Location")
+    if location is not None:
+        headers["Location"] = location
+    body = orjson.dumps(
+        {"id": str(result.id), "version": result.version, "position": result.position}
+    )
+    return Response(
+        body, status_code=201 if location else 200, headers=headers, media_type="application/json"
+    )
+
+
+A = TypeVar("A", bound=Callable[..., Any])
+
+
+def minimal_unless_asked(answer: A) -> A:
+    """For a router's ``_answer(ledger, access, response, result)``: when the request prefers
+    ``return=minimal``, answer :func:`recorded_minimal` instead of reading the item back."""
+
+    @functools.wraps(answer)
+    def wrapper(ledger: Any, access: Any, response: Response, result: Recorded) -> Any:
+        if wants_minimal():
+            return recorded_minimal(response, result)
+        return answer(ledger, access, response, result)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _render(public: ItemPublic, headers: dict[str, str], status: int) -> Response:

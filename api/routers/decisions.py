@@ -25,6 +25,7 @@ from api.routers.common import (
     READ,
     STEP,
     item_url,
+    minimal_unless_asked,
     page_of,
     read,
     recorded,
@@ -39,6 +40,7 @@ router = APIRouter(prefix="/v1/projects/{project_id:uuid}/decisions", tags=["dec
 DecisionId = Annotated[UUID, Path(description="The decision's id.")]
 
 
+@minimal_unless_asked
 def _answer(
     ledger: Ledger, access: ProjectAccess, response: Response, result: Recorded
 ) -> DecisionPublic:

@@ -25,6 +25,7 @@ from api.routers.common import (
     READ,
     STEP,
     item_url,
+    minimal_unless_asked,
     page_of,
     read,
     recorded,
@@ -47,6 +48,7 @@ router = APIRouter(prefix="/v1/projects/{project_id:uuid}/interactions", tags=["
 InteractionId = Annotated[UUID, Path(description="The interaction's id.")]
 
 
+@minimal_unless_asked
 def _answer(
     ledger: Ledger, access: ProjectAccess, response: Response, result: Recorded
 ) -> InteractionPublic:

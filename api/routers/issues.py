@@ -25,6 +25,7 @@ from api.routers.common import (
     READ,
     STEP,
     item_url,
+    minimal_unless_asked,
     or_default,
     page_of,
     read,
@@ -51,6 +52,7 @@ router = APIRouter(prefix="/v1/projects/{project_id:uuid}/issues", tags=["issues
 IssueId = Annotated[UUID, Path(description="The issue's id.")]
 
 
+@minimal_unless_asked
 def _answer(
     ledger: Ledger, access: ProjectAccess, response: Response, result: Recorded
 ) -> IssuePublic:

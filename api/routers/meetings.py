@@ -25,6 +25,7 @@ from api.routers.common import (
     READ,
     STEP,
     item_url,
+    minimal_unless_asked,
     page_of,
     read,
     recorded,
@@ -52,6 +53,7 @@ def _public(ledger: Ledger, meeting: Meeting) -> MeetingPublic:
     return MeetingPublic.of_meeting(meeting, held.occurred_at)  # type: ignore[attr-defined]
 
 
+@minimal_unless_asked
 def _answer(
     ledger: Ledger, access: ProjectAccess, response: Response, result: Recorded
 ) -> MeetingPublic:

@@ -20,8 +20,19 @@ from api.deps import (
     ServicesDep,
 )
 from api.pagination import encode_cursor, encode_key_cursor
+from api.prefer import wants_minimal
 from api.problems import ApiProblem, referenced
-from api.routers.common import CREATE, IDEMPOTENT, LIST, READ, STEP, read, recorded
+from api.routers.common import (
+    CREATE,
+    IDEMPOTENT,
+    LIST,
+    READ,
+    STEP,
+    minimal_unless_asked,
+    read,
+    recorded,
+    recorded_minimal,
+)
 from api.schemas.common import Email
 from api.schemas.projects import (
     CommunicationPlanSet,
@@ -47,6 +58,7 @@ router = APIRouter(prefix="/v1/projects", tags=["projects"])
 MemberEmail = Annotated[Email, Path(description="The member's email address.")]
 
 
+@minimal_unless_asked
 def _answer(
     ledger: Ledger, access: ProjectAccess, response: Response, result: Recorded
 ) -> ProjectPublic:
@@ -63,6 +75,8 @@ def open_project(
 ) -> ProjectPublic:
     """Open a project; you join it as its team manager."""
     result = ledger.open_project(person.email, **body.arguments(), idempotency_key=key)
+    if wants_minimal():
+        return recorded_minimal(response, result, location=f"/v1/projects/{result.id}")  # type: ignore[return-value]
     project = ledger.get_project(result.id)
     return recorded(
         response, result, ProjectPublic.of(project), location=f"/v1/projects/{result.id}"

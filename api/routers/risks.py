@@ -25,6 +25,7 @@ from api.routers.common import (
     READ,
     STEP,
     item_url,
+    minimal_unless_asked,
     or_default,
     page_of,
     read,
@@ -48,6 +49,7 @@ router = APIRouter(prefix="/v1/projects/{project_id:uuid}/risks", tags=["risks"]
 RiskId = Annotated[UUID, Path(description="The risk's id.")]
 
 
+@minimal_unless_asked
 def _answer(
     ledger: Ledger, access: ProjectAccess, response: Response, result: Recorded
 ) -> RiskPublic:

@@ -24,6 +24,7 @@ from api.routers.common import (
     READ,
     STEP,
     item_url,
+    minimal_unless_asked,
     page_of,
     read,
     recorded,
@@ -42,6 +43,7 @@ router = APIRouter(prefix="/v1/projects/{project_id:uuid}/status-reports", tags=
 ReportId = Annotated[UUID, Path(description="The status report's id.")]
 
 
+@minimal_unless_asked
 def _answer(
     ledger: Ledger, access: ProjectAccess, response: Response, result: Recorded
 ) -> StatusReportPublic:
