@@ -1,6 +1,6 @@
 """The base of the service layer: storage, serialisation, and the steps every command shares.
 
-Commands live in ``ledger/commands/`` (one module per area) as mixins of
+Commands live in ``ledger/service/commands/`` (one module per area) as mixins of
 :class:`LedgerService`; :class:`ledger.service.application.Ledger` combines them into the one
 ``Application`` subclass the rest of the system talks to.
 """
@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import datetime
-from typing import Any, ClassVar, NamedTuple, TypeVar
+from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Mapper, Recording, Transcoder
 
+from ledger.domain.catalogue import not_found_error
 from ledger.domain.envelope import Act, LedgerAggregate
 from ledger.domain.errors import ConflictError
 from ledger.domain.ids import derive_id
-from ledger.domain.project import NotAMemberError, Project, ProjectNotFoundError
+from ledger.domain.project import Member, Project, ProjectNotFoundError
 from ledger.storage.settings import Storage, parse_database_url
 from ledger.storage.transcoding import OrjsonTranscoder, StrictMapper
 
@@ -46,6 +47,14 @@ class Recorded(NamedTuple):
     id: UUID
     version: int
     position: int
+
+
+class Step(NamedTuple, Generic[A]):
+    """What a step on an existing item starts from (see :meth:`LedgerService.step_in`)."""
+
+    project: Project
+    act: Act
+    item: A
 
 
 class LedgerService(Application[UUID]):
@@ -114,9 +123,13 @@ class LedgerService(Application[UUID]):
             _CHECKED_PROJECT.set(None)
         return super().save(*objs, **kwargs)
 
-    def get_item(self, cls: type[A], project_id: UUID, item_id: UUID, error: type[Exception]) -> A:
-        """The ``cls`` aggregate ``item_id`` of project ``project_id``, or ``error``.
-        An item of another project is "not found", never disclosed."""
+    def get_item(
+        self, cls: type[A], project_id: UUID, item_id: UUID, error: type[Exception] | None = None
+    ) -> A:
+        """The ``cls`` aggregate ``item_id`` of project ``project_id``, or ``error`` (by default
+        the aggregate's own, see :func:`~ledger.domain.catalogue.not_found_error`). An item of
+        another project is "not found", never disclosed."""
+        error = error or not_found_error(cls)
         try:
             item: object = self.repository.get(item_id)
         except AggregateNotFoundError:
@@ -124,6 +137,16 @@ class LedgerService(Application[UUID]):
         if not isinstance(item, cls) or item.project_id != project_id:
             raise error(f"{cls.__name__.lower()} {item_id} not found")
         return item
+
+    def membership(self, project_id: UUID, email: str) -> tuple[Project, Member]:
+        """The project and ``email``'s membership of it, for reads. Someone who is not a member
+        gets the same :class:`ProjectNotFoundError` as for a project that does not exist, so a
+        project's existence does not leak."""
+        project = self.get_project(project_id)
+        member = project.members.get(email)
+        if member is None:
+            raise ProjectNotFoundError(f"project {project_id} not found")
+        return project, member
 
     def act_in(
         self,
@@ -142,39 +165,32 @@ class LedgerService(Application[UUID]):
     def step_in(
         self,
         cls: type[A],
-        error: type[Exception],
+        actor: str,
         project_id: UUID,
         item_id: UUID,
-        actor: str,
-        *,
         occurred_at: datetime | None = None,
         attributed_to: str | None = None,
         expected_version: int | None = None,
-    ) -> tuple[Project, Act, A]:
-        """What every lifecycle step starts with: the actor may record in the project, and the
-        item (of this project, at ``expected_version`` if given) is loaded for update."""
+    ) -> Step[A]:
+        """What every step on an existing item starts with: the actor may record in the project,
+        and the item (of this project, at ``expected_version`` if given) is loaded for update.
+        The arguments come in the order every command takes them."""
         project, act = self.act_in(
             project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
         )
-        item = self.load_for_update(cls, project_id, item_id, error, expected_version)
-        return project, act, item
+        item = self.load_for_update(cls, project_id, item_id, expected_version)
+        return Step(project, act, item)
 
     @staticmethod
     def require_members(project: Project, **people: str) -> None:
         """Each named person (keyword = the input field) is a current member."""
         for field, email in people.items():
-            if email not in project.members:
-                raise NotAMemberError(f"{field}: {email} is not a member of this project")
+            project.require_member(email, field)
 
     def load_for_update(
-        self,
-        cls: type[A],
-        project_id: UUID,
-        item_id: UUID,
-        error: type[Exception],
-        expected_version: int | None,
+        self, cls: type[A], project_id: UUID, item_id: UUID, expected_version: int | None
     ) -> A:
-        item = self.get_item(cls, project_id, item_id, error)
+        item = self.get_item(cls, project_id, item_id)
         self.check_version(item, expected_version)
         return item
 

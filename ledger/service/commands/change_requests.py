@@ -13,10 +13,8 @@ from ledger.domain.change_request import (
     ChangeRequestNotFoundError,
     ProposedRevision,
 )
-from ledger.domain.envelope import Act
 from ledger.domain.errors import InvalidInputError
 from ledger.domain.expectation import Expectation, ExpectationNotFoundError, RevisionCause
-from ledger.domain.project import Project
 from ledger.domain.values import Money, Source
 from ledger.service.base import LedgerService, Recorded
 
@@ -106,8 +104,14 @@ class ChangeRequestCommands(LedgerService):
         """Assess (or re-assess) the impact. ``revisions``: what approval will do to each
         affected expectation — ``{"expectation_id": ..., "value": {...}}`` or
         ``{"expectation_id": ..., "withdraw": true}``."""
-        project, act, change = self._change_request(
-            actor, project_id, change_request_id, occurred_at, attributed_to, expected_version
+        project, act, change = self.step_in(
+            ChangeRequest,
+            actor,
+            project_id,
+            change_request_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         parsed_cost = Money.parse(cost_delta, "cost_delta") if cost_delta is not None else None
         parsed = ProposedRevision.parse_many(revisions, "revisions")
@@ -144,8 +148,14 @@ class ChangeRequestCommands(LedgerService):
         """The client approver (``act``'s principal) approves the change as last assessed. The
         affected expectations are revised or withdrawn in the same atomic save; if any of them
         changed meanwhile, nothing is stored (:class:`~ledger.domain.errors.ConflictError`)."""
-        project, act, change = self._change_request(
-            actor, project_id, change_request_id, occurred_at, attributed_to, expected_version
+        project, act, change = self.step_in(
+            ChangeRequest,
+            actor,
+            project_id,
+            change_request_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         approver = project.member(act.principal)
         change.approve(act, approver_role=approver.role, conditions=conditions)
@@ -186,8 +196,14 @@ class ChangeRequestCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        project, act, change = self._change_request(
-            actor, project_id, change_request_id, occurred_at, attributed_to, expected_version
+        project, act, change = self.step_in(
+            ChangeRequest,
+            actor,
+            project_id,
+            change_request_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         change.reject(act, approver_role=project.member(act.principal).role, reason=reason)
         return self.save_changes(change)
@@ -203,8 +219,14 @@ class ChangeRequestCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        project, act, change = self._change_request(
-            actor, project_id, change_request_id, occurred_at, attributed_to, expected_version
+        project, act, change = self.step_in(
+            ChangeRequest,
+            actor,
+            project_id,
+            change_request_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         change.withdraw(act, party=project.party_of(act.principal), reason=reason)
         return self.save_changes(change)
@@ -221,33 +243,18 @@ class ChangeRequestCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        _, act, change = self._change_request(
-            actor, project_id, change_request_id, occurred_at, attributed_to, expected_version
+        _, act, change = self.step_in(
+            ChangeRequest,
+            actor,
+            project_id,
+            change_request_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         parsed = Source.parse(evidence, "evidence") if evidence is not None else None
         change.mark_implemented(act, note=note, evidence=parsed)
         return self.save_changes(change)
-
-    def _change_request(
-        self,
-        actor: str,
-        project_id: UUID,
-        change_request_id: UUID,
-        occurred_at: datetime | None,
-        attributed_to: str | None,
-        expected_version: int | None,
-    ) -> tuple[Project, Act, ChangeRequest]:
-        project, act, item = self.step_in(
-            ChangeRequest,
-            ChangeRequestNotFoundError,
-            project_id,
-            change_request_id,
-            actor,
-            occurred_at=occurred_at,
-            attributed_to=attributed_to,
-            expected_version=expected_version,
-        )
-        return project, act, item
 
 
 def _why_fixed(expectation: Expectation) -> str:

@@ -64,8 +64,8 @@ class CommitmentCommands(LedgerService):
         occurred_at: datetime | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        commitment, act = self._commitment(
-            actor, project_id, commitment_id, occurred_at, None, expected_version
+        _, act, commitment = self.step_in(
+            Commitment, actor, project_id, commitment_id, occurred_at, None, expected_version
         )
         commitment.acknowledge(act)
         return self.save_changes(commitment)
@@ -83,8 +83,14 @@ class CommitmentCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        commitment, act = self._commitment(
-            actor, project_id, commitment_id, occurred_at, attributed_to, expected_version
+        _, act, commitment = self.step_in(
+            Commitment,
+            actor,
+            project_id,
+            commitment_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         commitment.propose_renegotiation(act, reason=reason, due_at=due_at, statement=statement)
         return self.save_changes(commitment)
@@ -99,8 +105,14 @@ class CommitmentCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        commitment, act = self._commitment(
-            actor, project_id, commitment_id, occurred_at, attributed_to, expected_version
+        _, act, commitment = self.step_in(
+            Commitment,
+            actor,
+            project_id,
+            commitment_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         commitment.agree_renegotiation(act)
         return self.save_changes(commitment)
@@ -116,8 +128,14 @@ class CommitmentCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        commitment, act = self._commitment(
-            actor, project_id, commitment_id, occurred_at, attributed_to, expected_version
+        _, act, commitment = self.step_in(
+            Commitment,
+            actor,
+            project_id,
+            commitment_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         commitment.decline_renegotiation(act, reason=reason)
         return self.save_changes(commitment)
@@ -134,8 +152,14 @@ class CommitmentCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        commitment, act = self._commitment(
-            actor, project_id, commitment_id, occurred_at, attributed_to, expected_version
+        _, act, commitment = self.step_in(
+            Commitment,
+            actor,
+            project_id,
+            commitment_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         parsed = Source.parse(evidence, "evidence") if evidence is not None else None
         commitment.fulfil(act, note=note, evidence=parsed)
@@ -151,8 +175,14 @@ class CommitmentCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        commitment, act = self._commitment(
-            actor, project_id, commitment_id, occurred_at, attributed_to, expected_version
+        _, act, commitment = self.step_in(
+            Commitment,
+            actor,
+            project_id,
+            commitment_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         commitment.accept_fulfilment(act)
         return self.save_changes(commitment)
@@ -168,8 +198,14 @@ class CommitmentCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        commitment, act = self._commitment(
-            actor, project_id, commitment_id, occurred_at, attributed_to, expected_version
+        _, act, commitment = self.step_in(
+            Commitment,
+            actor,
+            project_id,
+            commitment_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         commitment.dispute_fulfilment(act, reason=reason)
         return self.save_changes(commitment)
@@ -185,8 +221,14 @@ class CommitmentCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        commitment, act = self._commitment(
-            actor, project_id, commitment_id, occurred_at, attributed_to, expected_version
+        _, act, commitment = self.step_in(
+            Commitment,
+            actor,
+            project_id,
+            commitment_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         commitment.withdraw(act, reason=reason)
         return self.save_changes(commitment)
@@ -202,29 +244,14 @@ class CommitmentCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        commitment, act = self._commitment(
-            actor, project_id, commitment_id, occurred_at, attributed_to, expected_version
+        _, act, commitment = self.step_in(
+            Commitment,
+            actor,
+            project_id,
+            commitment_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         commitment.release(act, reason=reason)
         return self.save_changes(commitment)
-
-    def _commitment(
-        self,
-        actor: str,
-        project_id: UUID,
-        commitment_id: UUID,
-        occurred_at: datetime | None,
-        attributed_to: str | None,
-        expected_version: int | None,
-    ) -> tuple[Commitment, Any]:
-        _project, act, item = self.step_in(
-            Commitment,
-            CommitmentNotFoundError,
-            project_id,
-            commitment_id,
-            actor,
-            occurred_at=occurred_at,
-            attributed_to=attributed_to,
-            expected_version=expected_version,
-        )
-        return item, act

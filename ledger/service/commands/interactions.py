@@ -173,12 +173,7 @@ class InteractionCommands(LedgerService):
         make a loop (a message answering one of its own replies). The email importer does this
         itself, in the same save as the parent (``record_interactions(links=...)``)."""
         _, act, interaction = self.step_in(
-            Interaction,
-            InteractionNotFoundError,
-            project_id,
-            interaction_id,
-            actor,
-            expected_version=expected_version,
+            Interaction, actor, project_id, interaction_id, expected_version=expected_version
         )
         parent = _uuid(in_reply_to, "in_reply_to")
         self._require_interaction(project_id, parent, "in_reply_to")
@@ -204,11 +199,14 @@ class InteractionCommands(LedgerService):
         """Correct some fields: ``changes`` maps field names of the recorded interaction
         (``subject``, ``summary``, ``to``, ``occurred_at``...) to their new values. By whoever
         recorded it, the person it was recorded for, its sender, or a team manager."""
-        project, act = self.act_in(
-            project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
-        )
-        interaction = self.load_for_update(
-            Interaction, project_id, interaction_id, InteractionNotFoundError, expected_version
+        project, act, interaction = self.step_in(
+            Interaction,
+            actor,
+            project_id,
+            interaction_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         if not isinstance(changes, Mapping):
             raise InvalidInputError("changes", "must be an object of field names and values")
@@ -228,11 +226,14 @@ class InteractionCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        project, act = self.act_in(
-            project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
-        )
-        interaction = self.load_for_update(
-            Interaction, project_id, interaction_id, InteractionNotFoundError, expected_version
+        project, act, interaction = self.step_in(
+            Interaction,
+            actor,
+            project_id,
+            interaction_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         interaction.retract(act, reason=reason, manager=_is_manager(project, act))
         return self.save_changes(interaction)
