@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
+from ledger.domain.envelope import LedgerAggregate
 from ledger.storage.sql import notifications_at
 from projections.audit import project_positions
 from projections.framework import MemoryView, Projection, View, iso
@@ -86,6 +87,7 @@ def replay(
     decode = ledger.mapper.to_domain_event
     for notification in notifications_at(runner.db, positions, table):
         event = decode(notification)
+        assert isinstance(event, LedgerAggregate.Event)
         for projection in projections:
             projection.handle(memory.memory, event, notification.id)
     return memory
