@@ -23,7 +23,7 @@ run: install
 	$(BIN)/accord demo
 	$(BIN)/accord serve --host 127.0.0.1 --port 8000
 
-## The whole suite: ruff (lint + format), mypy (strict on ledger/), pytest (SQLite and PostgreSQL).
+## The whole suite: ruff (lint + format), mypy (strict on ledger/, projections/, api/), pytest (SQLite and PostgreSQL).
 test: install system-packages lint typecheck pytest
 
 lint: install

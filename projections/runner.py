@@ -223,7 +223,7 @@ class ProjectionRunner:
         return name
 
     def head(self) -> int:
-        return self.ledger.recorder.max_notification_id() or 0
+        return self.ledger.event_log.head()
 
     def status(self) -> list[ViewStatus]:
         head = self.head()
@@ -265,12 +265,11 @@ class ProjectionRunner:
     def _read_and_apply(self, targets: Sequence[tuple[str, int, int]], start: int) -> int:
         """Read the batch after ``start``, decode it once, apply it to ``targets``; returns the
         number of events read (0: nothing after ``start``)."""
-        notifications = self.ledger.recorder.select_notifications(
-            start=start, limit=self.batch_size, inclusive_of_start=False
-        )
+        log = self.ledger.event_log
+        notifications = log.after(start, self.batch_size)
         if not notifications:
             return 0
-        decode = self.ledger.mapper.to_domain_event
+        decode = log.decode
         events = [(n.id, decode(n)) for n in notifications]
         self._apply_all(targets, events)
         return len(events)

@@ -26,7 +26,7 @@ def health(ledger: LedgerDep) -> Health:
     return Health(
         status="ok",
         storage=ledger.storage.backend,
-        position=ledger.recorder.max_notification_id() or 0,
+        position=ledger.event_log.head(),
     )
 
 

@@ -7,6 +7,7 @@ Commands live in ``ledger/service/commands/`` (one module per area) as mixins of
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import datetime
@@ -21,7 +22,10 @@ from ledger.domain.envelope import Act, LedgerAggregate
 from ledger.domain.errors import ConflictError
 from ledger.domain.ids import derive_id
 from ledger.domain.project import Member, Project, ProjectNotFoundError
+from ledger.integrity.checkpoints import CheckpointHead, CheckpointStore
+from ledger.storage.eventlog import EventLog
 from ledger.storage.settings import Storage, parse_database_url
+from ledger.storage.sql import SqlDatabase
 from ledger.storage.transcoding import OrjsonTranscoder, StrictMapper
 
 A = TypeVar("A", bound=LedgerAggregate)
@@ -69,6 +73,33 @@ class LedgerService(Application[UUID]):
     def __init__(self, database_url: str | None = None, env: Mapping[str, str] | None = None):
         self.storage: Storage = parse_database_url(database_url)
         super().__init__(env={**self.storage.env, **(env or {})})
+        self._sql: SqlDatabase | None = None  # opened on first use
+        self._sql_lock = threading.Lock()
+
+    @property
+    def event_log(self) -> EventLog:
+        """The one reader of the event log's tables (positions, pages, versions)."""
+        return EventLog(self, lambda: self.sql)
+
+    @property
+    def sql(self) -> SqlDatabase:
+        """The ledger's database through our own connections (for the reads by position and
+        the integrity checkpoints), opened on first use and closed with the application."""
+        with self._sql_lock:
+            if self._sql is None:
+                self._sql = SqlDatabase(self.storage)
+            return self._sql
+
+    def close(self) -> None:
+        with self._sql_lock:
+            db, self._sql = self._sql, None
+        if db is not None:
+            db.close()
+        super().close()
+
+    def latest_checkpoint_head(self) -> CheckpointHead | None:
+        """The latest kept checkpoint of the tamper-evident log (``None`` before the first)."""
+        return CheckpointStore(self.sql).latest_head()
 
     # ------------------------------------------------------------------- infrastructure
 
@@ -226,8 +257,7 @@ class LedgerService(Application[UUID]):
         return _recorded(aggregates[0], recordings)
 
     def _version_of(self, aggregate_id: UUID) -> int | None:
-        events = self.recorder.select_events(aggregate_id, desc=True, limit=1)
-        return events[0].originator_version if events else None
+        return self.event_log.version_of(aggregate_id)
 
     @staticmethod
     def check_version(item: LedgerAggregate, expected_version: int | None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 from uuid import UUID
 
@@ -19,9 +18,7 @@ from ledger.domain.meeting import Meeting
 from ledger.domain.project import Project
 from ledger.domain.status_report import StatusReport
 from ledger.domain.validation import normalise_email, parse_enum
-from ledger.integrity.checkpoints import CheckpointHead, CheckpointStore
 from ledger.service.base import LedgerService, Recorded
-from ledger.storage.sql import SqlDatabase
 
 #: The aggregate class a subject of each kind must be, where the ledger knows it.
 _SUBJECT_CLASSES: dict[AcknowledgementSubjectKind, type[LedgerAggregate]] = {
@@ -35,12 +32,7 @@ class _SubjectNotFoundError(NotFoundError):
     pass
 
 
-_checkpoint_lock = threading.Lock()
-
-
 class AcknowledgementCommands(LedgerService):
-    _checkpoint_db: SqlDatabase | None = None  # opened on the first acknowledgement
-
     def request_acknowledgement(
         self,
         actor: str,
@@ -116,21 +108,6 @@ class AcknowledgementCommands(LedgerService):
             act, comment=comment, checkpoint=(head.size, head.root_base64) if head else None
         )
         return self.save_changes(request)
-
-    def latest_checkpoint_head(self) -> CheckpointHead | None:
-        """The latest kept checkpoint of the tamper-evident log (``None`` before the first)."""
-        with _checkpoint_lock:
-            if self._checkpoint_db is None:
-                self._checkpoint_db = SqlDatabase(self.storage)
-            db = self._checkpoint_db
-        return CheckpointStore(db).latest_head()
-
-    def close(self) -> None:
-        with _checkpoint_lock:
-            db, self._checkpoint_db = self._checkpoint_db, None
-        if db is not None:
-            db.close()
-        super().close()
 
     def dispute_acknowledgement(
         self,

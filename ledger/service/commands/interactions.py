@@ -9,9 +9,6 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.postgres import PostgresAggregateRecorder
-from eventsourcing.sqlite import SQLiteAggregateRecorder
-from psycopg.sql import SQL, Identifier
 
 from ledger.domain.envelope import Act
 from ledger.domain.errors import ConflictError, InvalidInputError, InvalidTransitionError
@@ -365,7 +362,7 @@ class InteractionCommands(LedgerService):
         candidates = [i for i, plan in planned.items() if plan.deterministic]
         aggregates = [plan.interaction for plan in planned.values()]
         for _ in range(3):
-            stored = self._stored_interactions(candidates) if candidates else {}
+            stored = self.event_log.current_versions(candidates) if candidates else {}
             results.update((i, Recorded(i, v, 0)) for i, v in stored.items())
             aggregates = [a for a in aggregates if a.id not in results]
             replies = linked()  # loaded afresh on every attempt
@@ -390,36 +387,6 @@ class InteractionCommands(LedgerService):
                 )
             return results
         raise ConflictError("the import kept conflicting with other writes; try again")
-
-    def _stored_interactions(self, ids: Sequence[UUID]) -> dict[UUID, int]:
-        """The current version of each of ``ids`` that is stored, in one query.
-
-        Reads the events table through the recorder's own connection (``datastore``,
-        ``events_table_name``: eventsourcing 9.5 internals, pinned by the integration tests
-        on both backends); any other recorder is asked id by id."""
-        recorder = self.recorder
-        if isinstance(recorder, SQLiteAggregateRecorder):
-            marks = ",".join("?" * len(ids))
-            statement = (
-                f"SELECT originator_id, MAX(originator_version) AS version "
-                f"FROM {recorder.events_table_name} "
-                f"WHERE originator_id IN ({marks}) GROUP BY originator_id"
-            )
-            with recorder.datastore.transaction(commit=False) as c:
-                c.execute(statement, [i.hex for i in ids])
-                return {UUID(row["originator_id"]): row["version"] for row in c.fetchall()}
-        if isinstance(recorder, PostgresAggregateRecorder):
-            query = SQL(
-                "SELECT originator_id, MAX(originator_version) AS version FROM {schema}.{table} "
-                "WHERE originator_id = ANY(%s) GROUP BY originator_id"
-            ).format(
-                schema=Identifier(recorder.datastore.schema),
-                table=Identifier(recorder.events_table_name),
-            )
-            with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
-                curs.execute(query, [list(ids)])
-                return {UUID(str(row["originator_id"])): row["version"] for row in curs.fetchall()}
-        return {i: v for i in ids if (v := self._version_of(i)) is not None}
 
 
 _ENVELOPE = ("occurred_at", "attributed_to", "idempotency_key")
