@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 
 .PHONY: run test lint typecheck pytest install system-packages bench clean
 
@@ -18,10 +20,11 @@ install: $(STAMP)
 system-packages:
 	tools/ensure-system-packages test
 
-## Start the API on http://127.0.0.1:8000 with the SQLite default and the demo project.
+## Start the API on http://$(HOST):$(PORT) (default 127.0.0.1:8000; make run PORT=9000 HOST=0.0.0.0)
+## with the SQLite default and the demo project.
 run: install
-	$(BIN)/accord demo
-	$(BIN)/accord serve --host 127.0.0.1 --port 8000
+	$(BIN)/accord demo --base-url http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+	$(BIN)/accord serve --host $(HOST) --port $(PORT) --mail-port 2525
 
 ## The whole suite: ruff (lint + format), mypy (strict on ledger/, projections/, api/), pytest (SQLite and PostgreSQL).
 test: install system-packages lint typecheck pytest

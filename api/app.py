@@ -11,13 +11,24 @@ from typing import Any
 from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 
 from api.bootstrap import Services, bootstrap
-from api.middleware import BodyLimitMiddleware, IdempotencyMiddleware, NulGuardMiddleware
+from api.json_body import JsonContentTypeMiddleware
+from api.mail.smtp import start_mail_server
+from api.middleware import (
+    BodyLimitMiddleware,
+    IdempotencyMiddleware,
+    JsonDepthMiddleware,
+    NulGuardMiddleware,
+)
 from api.problems import install_problem_handlers, problem_media_types
 from api.routers import ROUTERS
 from api.routers.imports import UPLOAD_PATHS
 from api.settings import Settings
+from api.storage_faults import install_storage_fault_handlers
+from api.web import UPLOAD_PATHS as WEB_UPLOAD_PATHS
+from api.web import install_web
 from ledger.service.application import Ledger
 
 DESCRIPTION = """\
@@ -53,13 +64,17 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
             checkpoints = threading.Thread(
                 target=services.integrity.checkpoint_periodically,
                 args=(settings.checkpoint_seconds, stop_checkpoints, _log_checkpoint_error),
+                kwargs={"health": services.checkpoint_health},
                 name="accord-checkpoints",
                 daemon=True,
             )
             checkpoints.start()
+        mail = start_mail_server(services) if settings.mail_port else None
         try:
             yield
         finally:
+            if mail is not None:
+                mail.stop()
             stop_checkpoints.set()
             if checkpoints is not None:
                 checkpoints.join(timeout=10)
@@ -72,6 +87,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     app.state.services = services
     app.state.settings = settings
     app.state.ledger = services.ledger
+    install_web(app, services)  # the pages for people at /, beside the JSON API (docs/web.md)
     # Added last = outermost: the body limit applies before an Idempotency-Key is claimed.
     app.add_middleware(
         IdempotencyMiddleware,
@@ -79,11 +95,13 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         authenticate=services.tokens.authenticate,
     )
     app.add_middleware(NulGuardMiddleware)
+    app.add_middleware(JsonDepthMiddleware)
+    app.add_middleware(JsonContentTypeMiddleware, except_paths=UPLOAD_PATHS)
     app.add_middleware(
         BodyLimitMiddleware,
         limit=settings.max_body_bytes,
         upload_limit=settings.max_upload_bytes,
-        upload_paths=UPLOAD_PATHS,
+        upload_paths=f"{UPLOAD_PATHS}|{WEB_UPLOAD_PATHS}",
     )
     return app
 
@@ -98,7 +116,10 @@ def _log_checkpoint_error(error: Exception) -> None:
 
 
 def _routes(lifespan: Any) -> FastAPI:
-    app = FastAPI(
+    # FastAPIOffline: FastAPI with /docs and /redoc served from the assets its package ships
+    # (Swagger UI, ReDoc), under /docs-assets — no CDN, so the pages work offline.
+    app = FastAPIOffline(
+        static_url="/docs-assets",
         title="Accord",
         summary="Event-sourced communication ledger for project teams and their clients",
         description=DESCRIPTION,
@@ -106,6 +127,7 @@ def _routes(lifespan: Any) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    install_storage_fault_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
     _document(app)

@@ -20,6 +20,7 @@ from api.tokens import TokenStore
 from ledger.integrity.service import Integrity
 from ledger.service.application import Ledger
 from ledger.storage.documents import DocumentStore
+from ledger.storage.resilience import LoopHealth
 from ledger.storage.sql import SqlDatabase
 from projections.runner import ProjectionRunner
 
@@ -42,6 +43,8 @@ class Services:
     runner: ProjectionRunner
     integrity: Integrity
     owns_ledger: bool = field(default=True, repr=False)
+    #: The periodic checkpoints' state (the projection runner keeps its own: ``runner.health``).
+    checkpoint_health: LoopHealth = field(default_factory=lambda: LoopHealth("checkpoints"))
 
     def close(self) -> None:
         self.runner.close()

@@ -32,12 +32,13 @@ from eventsourcing.utils import get_topic
 from ledger.domain.catalogue import AGGREGATES, event_classes_of
 from ledger.domain.envelope import LedgerAggregate
 from ledger.domain.project import Project
+from ledger.storage.documents import HOLDERS
 from ledger.storage.eventlog import EventLog
 from ledger.storage.sql import SqlDatabase, Transaction
 
 #: The tracking row's name; a new name (a new layout of the index) re-reads the log from zero,
 #: which rewrites the same rows and fills the new tables.
-TRACKING_NAME = "api_item_index:2"
+TRACKING_NAME = "api_item_index:3"
 BATCH = 1_000
 
 SCHEMA = (
@@ -174,6 +175,15 @@ class ItemIndex:
                     "VALUES (?, ?, ?, ?) ON CONFLICT (project_id, sha256) DO NOTHING",
                     (project_id, sha256, item_id, notification.id),
                 )
+                # A document stored before holders were kept (it has none): held by the
+                # project that referenced it first. Documents stored since have their holders
+                # from the start, so referencing one later grants nothing.
+                tx.execute(
+                    f"INSERT INTO {HOLDERS} (sha256, project_id, stored_by, stored_at) "
+                    "SELECT ?, ?, NULL, stored_at FROM documents WHERE sha256 = ? "
+                    f"AND NOT EXISTS (SELECT 1 FROM {HOLDERS} WHERE sha256 = ?)",
+                    (sha256, project_id, sha256, sha256),
+                )
             return
         change = MEMBER_TOPICS[notification.topic]
         if change == "added":
@@ -221,10 +231,14 @@ class ItemIndex:
         return [IndexedItem(UUID(row[0]), int(row[1])) for row in rows]
 
     def document_item(self, project_id: UUID, sha256: str) -> UUID | None:
-        """The first item of the project that references the document ``sha256``, if any."""
+        """The first item of the project that references the document ``sha256``, if the
+        project also holds it (see :mod:`ledger.storage.documents`): naming a digest in an
+        item grants nothing."""
         self.catch_up()
         rows = self.db.query(
-            "SELECT item_id FROM api_documents WHERE project_id = ? AND sha256 = ?",
+            "SELECT d.item_id FROM api_documents d "
+            f"JOIN {HOLDERS} h ON h.sha256 = d.sha256 AND h.project_id = d.project_id "
+            "WHERE d.project_id = ? AND d.sha256 = ?",
             (str(project_id), sha256),
         )
         return UUID(rows[0][0]) if rows else None

@@ -7,6 +7,7 @@ it) and hands it on.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from urllib.parse import parse_qsl
@@ -25,7 +26,10 @@ from api.idempotency import (
     valid_key,
 )
 from api.problems import PROBLEM_MEDIA_TYPE, problem_bytes
+from api.storage_faults import OUTCOME_HEADER, RETRY_AFTER_SECONDS, UNAVAILABLE
 from api.tokens import Principal
+from ledger.storage import outcome
+from ledger.storage.outcome import PendingWrites
 
 #: Where the middleware leaves the authenticated principal for the dependencies.
 PRINCIPAL_STATE_KEY = "accord_principal"
@@ -33,7 +37,9 @@ PRINCIPAL_STATE_KEY = "accord_principal"
 _REPLAYED_HEADERS = frozenset({"content-type", "etag", "location", "accord-position"})
 
 
-async def _send_problem(send: Send, slug: str, detail: str) -> None:
+async def _send_problem(
+    send: Send, slug: str, detail: str, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
     status, body = problem_bytes(slug, detail)
     await send(
         {
@@ -42,6 +48,7 @@ async def _send_problem(send: Send, slug: str, detail: str) -> None:
             "headers": [
                 (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
                 (b"content-length", str(len(body)).encode()),
+                *(extra or []),
             ],
         }
     )
@@ -175,6 +182,55 @@ class NulGuardMiddleware:
         await self.app(scope, receive, send)
 
 
+#: Deepest JSON nesting a request body may have: the ledger's inputs need a few levels; a
+#: deeper body is refused (400) before any parser or encoder meets its recursion limit.
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
+
+
+def json_depth(body: bytes) -> int:
+    """How deeply ``body`` (JSON text, valid or not) nests arrays and objects."""
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return 0  # cannot be too deep: not worth a scan
+    brackets = _NOT_BRACKET.sub(b"", _JSON_STRING.sub(b"", body))
+    depth = deepest = 0
+    for byte in brackets:
+        if byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+class JsonDepthMiddleware:
+    """Refuse a JSON request body nested deeper than :data:`MAX_JSON_DEPTH` with 400, on every
+    route, with or without an Idempotency-Key (outermost but for the body limit)."""
+
+    def __init__(self, app: ASGIApp, *, max_depth: int = MAX_JSON_DEPTH) -> None:
+        self.app = app
+        self.max_depth = max_depth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        content_type = Headers(scope=scope).get("content-type", "").lower()
+        if "json" not in content_type:
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive)  # its size is bounded by BodyLimitMiddleware
+        if json_depth(body) > self.max_depth:
+            await _send_problem(
+                send,
+                "bad-request",
+                f"body: the JSON is nested more than {self.max_depth} levels deep",
+            )
+            return
+        await self.app(scope, _replay(body), send)
+
+
 class PayloadTooLargeError(HTTPException):
     def __init__(self, limit: int) -> None:
         super().__init__(413, _too_large(limit))
@@ -225,9 +281,18 @@ class IdempotencyMiddleware:
         )
         authorization = headers.get("authorization", "")
         # One trip to a worker thread: who is asking, and their claim on the key.
-        principal, claim = await to_thread.run_sync(
-            self._authenticate_and_claim, authorization, key, request_fingerprint
-        )
+        try:
+            principal, claim = await to_thread.run_sync(
+                self._authenticate_and_claim, authorization, key, request_fingerprint
+            )
+        except UNAVAILABLE:  # outside the app's handlers: answer as they would
+            await _send_problem(
+                send,
+                "storage-unavailable",
+                "the database is not answering; retry in a moment with the same Idempotency-Key",
+                [(b"retry-after", RETRY_AFTER_SECONDS.encode())],
+            )
+            return
         if principal is None or claim is None:
             await self.app(scope, _replay(body), send)
             return
@@ -249,7 +314,7 @@ class IdempotencyMiddleware:
                 "a request with this Idempotency-Key is still running; retry in a moment",
             )
         else:
-            await self._run(scope, body, send, principal.email, key)
+            await self._run(scope, body, send, principal.email, key, claim.doubt)
 
     def _authenticate_and_claim(
         self, authorization: str, key: str, request_fingerprint: str
@@ -262,33 +327,83 @@ class IdempotencyMiddleware:
             return None, None
         return principal, self.store.claim(principal.email, key, request_fingerprint)
 
-    async def _run(self, scope: Scope, body: bytes, send: Send, email: str, key: str) -> None:
+    async def _run(
+        self,
+        scope: Scope,
+        body: bytes,
+        send: Send,
+        email: str,
+        key: str,
+        doubt: PendingWrites | None = None,
+    ) -> None:
+        """Run the request; keep a 2xx answer, release the key otherwise — unless the write's
+        outcome is unknown (kept, with its events in doubt, see :mod:`api.idempotency`).
+        ``doubt``: this request retries such a write; it runs against the items as they were
+        before it (:func:`ledger.storage.outcome.resolving`)."""
         status = 0
+        unknown = False
         kept: list[tuple[str, str]] = []
         chunks: list[bytes] = []
 
         async def capture(message: Message) -> None:
-            nonlocal status
+            nonlocal status, unknown
             if message["type"] == "http.response.start":
                 status = message["status"]
                 for name, value in message.get("headers", []):
                     text = name.decode("latin-1").lower()
                     if text in _REPLAYED_HEADERS:
                         kept.append((text, value.decode("latin-1")))
+                    elif text == OUTCOME_HEADER.lower():
+                        unknown = True
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
             await send(message)
 
-        try:
-            await self.app(scope, _replay(body), capture)
-        except BaseException:
-            await to_thread.run_sync(self.store.release, email, key)
-            raise
+        with outcome.collecting() as pending:
+            try:
+                if doubt is not None:
+                    with outcome.resolving(doubt):
+                        await self.app(scope, _replay(body), capture)
+                else:
+                    await self.app(scope, _replay(body), capture)
+            except BaseException:
+                await to_thread.run_sync(self._release_quietly, email, key)
+                raise
+        if unknown or (doubt is not None and status >= 500):
+            # Stored or not, nobody knows yet: the key stays taken by this request.
+            in_doubt = pending if pending.events else doubt or PendingWrites()
+            await to_thread.run_sync(self.store.keep_in_doubt, email, key, in_doubt)
+            return
         if 200 <= status < 300:
             answer = StoredAnswer(status, kept, b"".join(chunks))
-            await to_thread.run_sync(self.store.complete, email, key, answer)
+            await to_thread.run_sync(self._complete, email, key, answer, pending, doubt)
         else:
-            await to_thread.run_sync(self.store.release, email, key)
+            if doubt is not None:
+                await to_thread.run_sync(self.store.settle, email, key)
+            await to_thread.run_sync(self._release_quietly, email, key)
+
+    def _complete(
+        self,
+        email: str,
+        key: str,
+        answer: StoredAnswer,
+        pending: PendingWrites,
+        doubt: PendingWrites | None,
+    ) -> None:
+        """Keep the answer. If the database fails just then, the write is stored but its
+        answer is not: the key is kept in doubt, so that a retry answers from the write."""
+        try:
+            if doubt is not None:
+                self.store.settle(email, key)
+            self.store.complete(email, key, answer)
+        except UNAVAILABLE:
+            self.store.keep_in_doubt(email, key, pending if pending.events else doubt or pending)
+
+    def _release_quietly(self, email: str, key: str) -> None:
+        """Release the claim of a request that stored nothing; if the database is away, the
+        claim simply goes stale (``stale_seconds``) and is taken over then."""
+        with contextlib.suppress(*UNAVAILABLE):
+            self.store.release(email, key)
 
 
 async def _send_answer(send: Send, answer: StoredAnswer) -> None:

@@ -8,6 +8,7 @@ unexpected all end here, so a client always gets ``type``, ``title``, ``status``
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -83,6 +84,9 @@ KINDS: dict[str, tuple[int, str]] = {
     "idempotency-key-reused": (422, "The Idempotency-Key was used for a different request"),
     "internal": (500, "Internal error"),
     "views-behind": (503, "The read models have not caught up yet"),
+    "outcome-unknown": (503, "Whether the write was stored is not known yet"),
+    "storage-unavailable": (503, "The database is not answering"),
+    "signing-key-unusable": (503, "The server cannot sign checkpoints"),
 }
 
 
@@ -221,10 +225,23 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_validation(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        return validation_problem(exc.errors())
+        errors = exc.errors()
+        if errors and errors[0].get("type") == "json_invalid":
+            from api.json_body import malformed_json_detail
+
+            loc = errors[0].get("loc", ())
+            detail = malformed_json_detail(
+                exc.body, loc[1] if len(loc) > 1 else None, errors[0].get("ctx", {}).get("error")
+            )
+            return problem_response("bad-request", detail, field="body")
+        return validation_problem(errors)
 
     async def on_http(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        if isinstance(exc.__cause__, UnicodeDecodeError):
+            from api.json_body import undecodable_detail
+
+            return problem_response("bad-request", undecodable_detail(exc.__cause__), field="body")
         slug = _HTTP_SLUGS.get(exc.status_code)
         if slug is None:
             return problem_response("bad-request", str(exc.detail))
@@ -234,8 +251,13 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(slug, detail, headers=exc.headers)
 
     async def on_anything(_: Request, exc: Exception) -> Response:
-        log.exception("unexpected error", exc_info=exc)
-        return problem_response("internal", "an unexpected error occurred; it has been logged")
+        reference = f"E-{secrets.token_hex(4)}"
+        log.error("unexpected error %s", reference, exc_info=exc)
+        return problem_response(
+            "internal",
+            f"an unexpected error occurred; it has been logged as {reference} "
+            "(quote it when you report this)",
+        )
 
     app.add_exception_handler(ApiProblem, on_api_problem)
     app.add_exception_handler(DomainError, on_domain_error)
@@ -271,13 +293,14 @@ READ_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     **READ_RESPONSES,
-    400: _problem("The body could not be read."),
+    400: _problem("The body could not be read: malformed JSON (line and column), not UTF-8."),
     403: _problem("Your role or part in the item does not allow this step."),
     409: _problem(
         "Not possible in the item's current state, the project is closed, someone else "
         "changed it at the same time, or the same Idempotency-Key is still running."
     ),
     413: _problem("The body is larger than the server accepts."),
+    415: _problem("The body is not declared as JSON (`Content-Type: application/json`)."),
     422: _problem("The body or a parameter is not valid; `field` names the input."),
 }
 STEP_RESPONSES: dict[int | str, dict[str, Any]] = {

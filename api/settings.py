@@ -51,6 +51,9 @@ class Settings:
     projections_poll_seconds: float = 0.2
     #: How long a query with ``wait_for`` waits for the views (seconds).
     wait_for_seconds: float = 5.0
+    #: A timeline or audit row recorded more than this many hours after it happened is marked
+    #: a "late entry" (mail imports excepted: they are marked "imported").
+    late_entry_hours: float = field(default_factory=lambda: _float("ACCORD_LATE_ENTRY_HOURS", 24.0))
     #: Seconds between the server's signed checkpoints of the log (0: none).
     checkpoint_seconds: float = field(
         default_factory=lambda: _float("ACCORD_CHECKPOINT_SECONDS", 300.0)
@@ -59,3 +62,14 @@ class Settings:
     idempotency_ttl_seconds: int = 24 * 3600
     #: After how long a claimed Idempotency-Key whose request never finished may be retried.
     idempotency_stale_seconds: int = 60
+    #: The project inbox's SMTP port inside this process (``accord serve --mail-port``); 0: off.
+    mail_port: int = field(default_factory=lambda: _int("ACCORD_MAIL_PORT", 0))
+    #: Where accepted mail waits until recorded (see docs/mail.md).
+    mail_spool: str = field(
+        default_factory=lambda: os.environ.get("ACCORD_MAIL_SPOOL", "accord-data/mail-spool")
+    )
+    #: A query answered from views whose oldest unapplied event is older than this (seconds)
+    #: says it is stale (``Accord-Views-Stale`` header, ``views.stale`` field).
+    stale_after_seconds: float = field(
+        default_factory=lambda: _float("ACCORD_STALE_AFTER_SECONDS", 10.0)
+    )

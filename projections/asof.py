@@ -7,9 +7,10 @@ from the events table, decoded, and fed — in position order — to fresh insta
 projection writing into one :class:`~projections.framework.MemoryView`. The query functions of
 :mod:`projections.queries` then answer from it exactly as from the live views.
 
-``basis="recorded"`` (the default) answers "what did the ledger say at T" — an event recorded
-after T is not in it, even if it is back-dated to before T. ``basis="occurred"`` answers "what had
-happened by T, as we know it now" — back-dated events are in it.
+``basis="occurred"`` (the default) answers "what had happened by T, as we know it now" —
+back-dated events are in it; :func:`recorded_later` counts them, so an answer can say how much
+it differs from what was on record at T. ``basis="recorded"`` answers "what did the ledger say
+at T" — an event recorded after T is not in it, even if it is back-dated to before T.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 
 from ledger.storage.eventlog import EventLog
-from projections.audit import project_positions
-from projections.framework import MemoryView, Projection, View, iso
+from projections.audit import AUDIT_EVENTS, project_positions
+from projections.framework import MemoryView, Projection, View, Where, iso
 from projections.narrative import event_name_of
 from projections.runner import ProjectionRunner
 
@@ -63,7 +64,7 @@ def replay(
     runner: ProjectionRunner,
     project_id: str,
     until: datetime | None = None,
-    basis: str = "recorded",
+    basis: str = "occurred",
     views: list[str] | None = None,
 ) -> MemoryViews:
     """In-memory views of ``project_id`` fed with its events up to ``until`` (all, if None).
@@ -85,6 +86,30 @@ def replay(
         for projection in projections:
             projection.handle(memory.memory, event, position)
     return memory
+
+
+def recorded_later(
+    runner: ProjectionRunner,
+    project_id: str,
+    instants: list[datetime],
+    views: list[str] | None = None,
+) -> int:
+    """How many of the project's events (of the types the named projections act on) had
+    occurred by one of ``instants`` but were recorded after it: the entries by which an
+    ``occurred`` answer differs from what was on record at that instant."""
+    if not instants:
+        return 0
+    names = views or list(runner.projections)
+    types = _handled_types([type(runner.projections[name])() for name in names])
+    cutoffs = sorted({iso(t) or "" for t in instants})
+    where = Where(
+        eq={"project_id": project_id},
+        isin={"event_type": sorted(types)} if types is not None else {},
+        column="occurred_at",
+        le=cutoffs[-1],
+    )
+    rows = runner.view("audit").select(AUDIT_EVENTS, where, columns=("occurred_at", "recorded_at"))
+    return sum(1 for r in rows if any(r["occurred_at"] <= t < r["recorded_at"] for t in cutoffs))
 
 
 def _handled_types(projections: list[Projection]) -> set[str] | None:

@@ -6,10 +6,13 @@ Tables:
 * ``audit_events`` — one row per event: ``position``, ``project_id``, ``subject_id`` and
   ``subject_type`` (the item and its kind), ``event_type`` (``Commitment.Made``), ``actor``,
   ``attributed_to``, ``occurred_at``, ``recorded_at``, ``lag_seconds`` (recorded minus occurred:
-  back-dating shows), ``originator_version`` and ``narrative``.
+  back-dating shows), ``imported`` (1 for a message imported from mail, whose lateness is no
+  news), ``originator_version`` and ``narrative``. Read in the order things happened:
+  ``(occurred_at, position)``.
 * ``audit_people`` — for "everything about Alice": one row per person an event involves (who
   recorded it, for whom, and the people it names: promisor, promisee, owner, recipients...),
-  two integers: the person in the project (:func:`person_key`) and the event's position.
+  three integers: the person in the project (:func:`person_key`), when the event occurred
+  (microseconds since 1970, :func:`occurred_key`) and its position.
 * ``audit_subjects`` — each item's kind and title, so later lines can name it.
 * ``audit_members`` — names for the lines.
 """
@@ -20,6 +23,8 @@ import dataclasses
 import functools
 import hashlib
 from collections.abc import Collection
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ledger.domain.envelope import LedgerAggregate
 from projections.framework import Table, View, Where, iso, sid
@@ -39,21 +44,26 @@ AUDIT_EVENTS = Table(
         "occurred_at": "TEXT NOT NULL",
         "recorded_at": "TEXT NOT NULL",
         "lag_seconds": "BIGINT NOT NULL",
+        "imported": "INTEGER NOT NULL",
         "originator_version": "BIGINT NOT NULL",
         "narrative": "TEXT NOT NULL",
     },
     key=("position",),
     indexes=(
-        ("project_id", "position"),
-        ("project_id", "subject_id", "position"),
-        ("project_id", "event_type", "position"),
+        ("project_id", "occurred_at", "position"),
+        ("project_id", "subject_id", "occurred_at", "position"),
+        ("project_id", "event_type", "occurred_at", "position"),
     ),
 )
 
 AUDIT_PEOPLE = Table(
     name="audit_people",
-    columns={"person_key": "BIGINT NOT NULL", "position": "BIGINT NOT NULL"},
-    key=("person_key", "position"),
+    columns={
+        "person_key": "BIGINT NOT NULL",
+        "occurred_us": "BIGINT NOT NULL",
+        "position": "BIGINT NOT NULL",
+    },
+    key=("person_key", "occurred_us", "position"),
 )
 
 AUDIT_SUBJECTS = Table(
@@ -112,6 +122,29 @@ def people_of(event: LedgerAggregate.Event) -> set[str]:
     if member is not None:
         people.add(member.email)
     return people
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def occurred_key(moment: datetime) -> int:
+    """An instant as whole microseconds since 1970 (UTC): the people index orders by it."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def from_occurred_key(key: int) -> datetime:
+    return _EPOCH + key * _MICROSECOND
+
+
+def is_imported(event: Any) -> bool:
+    """A message imported from mail: an e-mail interaction whose original is held (its
+    digest recorded). It was always going to be recorded after it was sent."""
+    return (
+        type(event).__qualname__ == "Interaction.Recorded"
+        and event.channel == "email"
+        and event.body_sha256 is not None
+    )
 
 
 _PERSON_KEYS: dict[tuple[str, str], int] = {}
@@ -187,12 +220,21 @@ class AuditProjection(MemberTracking):
                 "occurred_at": iso(occurred),
                 "recorded_at": iso(recorded),
                 "lag_seconds": int((recorded - occurred).total_seconds()),
+                "imported": 1 if is_imported(event) else 0,
                 "originator_version": event.originator_version,
                 "narrative": line,
             },
         )
+        when = occurred_key(occurred)
         for person in people_of(event):
-            put(AUDIT_PEOPLE, {"person_key": person_key(project_id, person), "position": position})
+            put(
+                AUDIT_PEOPLE,
+                {
+                    "person_key": person_key(project_id, person),
+                    "occurred_us": when,
+                    "position": position,
+                },
+            )
 
 
 def project_positions(

@@ -38,7 +38,9 @@ AUDIT_COLUMNS = (
     "position",
     "occurred_at",
     "recorded_at",
-    "backdated",
+    "late_entry",
+    "imported",
+    "before_opening",
     "type",
     "subject_type",
     "subject_id",
@@ -56,7 +58,8 @@ def _open_items(views: LiveViews, project_id: UUID) -> Iterator[dict[str, Any]]:
 
 
 def _audit(views: LiveViews, project_id: UUID) -> Iterator[dict[str, Any]]:
-    after: int | None = 0
+    page, after = q.audit(views, str(project_id), limit=q.MAX_PAGE)
+    yield from page
     while after is not None:
         page, after = q.audit(views, str(project_id), after=after, limit=q.MAX_PAGE)
         yield from page

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from ledger.domain import wording
 from ledger.domain.envelope import LedgerAggregate
 
 Namer = Callable[[str], str]
@@ -35,7 +36,7 @@ _TITLES: dict[str, Callable[[Any], str]] = {
     "Meeting.Held": lambda e: e.title,
     "AcknowledgementRequest.Requested": lambda e: f"{e.subject_kind} v{e.subject_version}",
     "StatusReport.Issued": lambda e: (
-        f"{e.cadence_kind.replace('_', ' ')} {e.period_start} to {e.period_end}"
+        f"{wording.cadence_kind(e.cadence_kind)} {e.period_start} to {e.period_end}"
     ),
     "Issue.Raised": lambda e: e.title,
     "Risk.Identified": lambda e: _clip(e.description),
@@ -64,6 +65,13 @@ def _when(moment: datetime | date | None) -> str:
     return moment.isoformat()
 
 
+def _member(member: Any) -> str:
+    """A new member by name, with their address when the name says something else."""
+    if member.name and member.name != member.email:
+        return f"{member.name} ({member.email})"
+    return str(member.email)
+
+
 def _list(names: list[str]) -> str:
     if not names:
         return "nobody"
@@ -87,13 +95,18 @@ def _value(value: Any) -> str:
 _LINES: dict[str, Line] = {
     # Project
     "Project.Opened": lambda e, name, t, who: (
-        f"{who} opened the project “{e.name}” for {e.client_org}"
+        f"{who} opened the project “{e.name}” for {e.client_org} (days counted in {e.time_zone})"
+    ),
+    "Project.TimeZoneChanged": lambda e, name, t, who: (
+        f"{who} set the project's time zone to {e.time_zone}"
     ),
     "Project.MemberAdded": lambda e, name, t, who: (
-        f"{who} added {e.member.name} ({e.member.email}) as {e.member.role} on the "
-        f"{e.member.party} side"
+        f"{who} added {_member(e.member)} as {wording.role(e.member.role)} on "
+        f"{wording.side(e.member.party)}"
     ),
-    "Project.MemberRoleChanged": lambda e, name, t, who: f"{who} made {name(e.email)} {e.role}",
+    "Project.MemberRoleChanged": lambda e, name, t, who: (
+        f"{who} made {name(e.email)} {wording.role(e.role)}"
+    ),
     "Project.MemberRemoved": lambda e, name, t, who: (
         f"{who} removed {name(e.email)} from the project"
     ),
@@ -102,7 +115,13 @@ _LINES: dict[str, Line] = {
     ),
     "Project.CommunicationPlanSet": lambda e, name, t, who: (
         f"{who} set the communication plan: "
-        + "; ".join(f"{c.kind} every {c.every} by {name(c.owner)}" for c in e.cadences)
+        + (
+            "; ".join(
+                f"{wording.cadence_kind(c.kind)} {wording.every(c.every)} by {name(c.owner)}"
+                for c in e.cadences
+            )
+            or "no recurring communication"
+        )
     ),
     "Project.Closed": lambda e, name, t, who: f"{who} closed the project: {_clip(e.summary)}",
     # Commitment
@@ -137,7 +156,8 @@ _LINES: dict[str, Line] = {
     "Commitment.Released": lambda e, name, t, who: f"{who} released the promisor from {t}",
     # Interaction
     "Interaction.Recorded": lambda e, name, t, who: (
-        f"{e.channel}: {name(e.from_address)} to {_list([name(x) for x in e.to]) if e.to else '—'}"
+        f"{wording.channel(e.channel)}: {name(e.from_address)} to "
+        f"{_list([name(x) for x in e.to]) if e.to else '—'}"
         f" — “{_clip(e.subject or e.summary)}”"
     ),
     "Interaction.Corrected": lambda e, name, t, who: (
@@ -151,7 +171,7 @@ _LINES: dict[str, Line] = {
     ),
     # Acknowledgement
     "AcknowledgementRequest.Requested": lambda e, name, t, who: (
-        f"{who} asked {name(e.person)} to acknowledge the {e.subject_kind}"
+        f"{who} asked {name(e.person)} to acknowledge the {wording.kind(e.subject_kind)}"
         + (f" by {_when(e.due_at)}" if e.due_at else "")
     ),
     "AcknowledgementRequest.Acknowledged": lambda e, name, t, who: f"{who} acknowledged {t}",
@@ -177,7 +197,7 @@ _LINES: dict[str, Line] = {
     ),
     # Status report
     "StatusReport.Issued": lambda e, name, t, who: (
-        f"{who} issued the {e.cadence_kind.replace('_', ' ')} for {e.period_start} to "
+        f"{who} issued the {wording.cadence_kind(e.cadence_kind)} for {e.period_start} to "
         f"{e.period_end} to {_list([name(x) for x in e.to])}"
     ),
     "StatusReport.Corrected": lambda e, name, t, who: f"{who} corrected {t}: {_clip(e.reason)}",
@@ -223,7 +243,7 @@ _LINES: dict[str, Line] = {
     "Risk.Closed": lambda e, name, t, who: f"{who} closed the risk {t}: {_clip(e.reason)}",
     # Expectation
     "Expectation.Set": lambda e, name, t, who: (
-        f"{who} set the {e.kind.replace('_', ' ')} “{e.title}”: {_value(e.value)}"
+        f"{who} set the {wording.kind(e.kind)} “{e.title}”: {_value(e.value)}"
         + (f", agreed by {_list([name(a) for a in e.agreed_by])}" if e.agreed_by else "")
     ),
     "Expectation.Revised": lambda e, name, t, who: (

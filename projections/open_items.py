@@ -81,6 +81,13 @@ CADENCE_REPORTS = Table(
     key=("project_id", "report_id"),
 )
 
+# Each project's time zone: its cadence days end there.
+ZONES = Table(
+    name="open_zones",
+    columns={"project_id": "TEXT NOT NULL", "time_zone": "TEXT NOT NULL"},
+    key=("project_id",),
+)
+
 # Confirmed issues leave the table; what a reopening needs to bring them back is kept here.
 REOPENABLE = Table(
     name="open_reopenable",
@@ -105,7 +112,7 @@ OTHER_PARTY = {"team": "client", "client": "team"}
 class OpenItemsProjection(MemberTracking):
     name = "open_items"
     members = members_table("open")
-    tables = (OPEN_ITEMS, CADENCES, CADENCE_REPORTS, REOPENABLE, SUBJECTS, members)
+    tables = (OPEN_ITEMS, CADENCES, CADENCE_REPORTS, REOPENABLE, SUBJECTS, ZONES, members)
 
     # ------------------------------------------------------------------- helpers
 
@@ -428,13 +435,19 @@ class OpenItemsProjection(MemberTracking):
 
     @on(Risk.ResponsePlanned)
     def _risk_planned(self, view: View, e: Risk.ResponsePlanned, position: int) -> None:
-        self._ball_to(view, e, position, e.owner, "response_planned")
+        # The risk stays open (its own state, as the risk says); the move is now the response
+        # owner's: carrying out the plan (docs/projections.md, "whose move").
+        self._ball_to(view, e, position, e.owner, "open")
 
     @on(Risk.Materialised, Risk.Closed)
     def _risk_closed(self, view: View, e: Risk.Materialised | Risk.Closed, position: int) -> None:
         self._close(view, e, position)
 
     # ------------------------------------------------------------------- cadence
+
+    @on(Project.Opened, Project.TimeZoneChanged)
+    def _zone(self, view: View, e: Project.Opened | Project.TimeZoneChanged, position: int) -> None:
+        view.put(ZONES, {"project_id": sid(e.project_id), "time_zone": e.time_zone})
 
     @on(Project.CommunicationPlanSet)
     def _plan(self, view: View, e: Project.CommunicationPlanSet, position: int) -> None:

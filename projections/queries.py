@@ -17,19 +17,41 @@ from typing import Any
 
 import orjson
 
-from projections.audit import AUDIT_EVENTS, AUDIT_PEOPLE, person_key
+from ledger.domain import wording
+from ledger.domain.time import (
+    DEFAULT_TIME_ZONE,
+    LATE_ENTRY_AFTER,
+    end_of_day,
+    is_overdue,
+    local_date,
+)
+from projections.audit import (
+    AUDIT_EVENTS,
+    AUDIT_PEOPLE,
+    from_occurred_key,
+    occurred_key,
+    person_key,
+)
 from projections.commitments import COMMITMENTS
 from projections.expectations import CHANGE_REQUESTS, EXPECTATIONS, HISTORY
 from projections.framework import View, Where, iso, parse_iso
 from projections.metrics import ACKS, ISSUES, MESSAGES
-from projections.open_items import CADENCE_REPORTS, CADENCES, OPEN_ITEMS
+from projections.open_items import CADENCE_REPORTS, CADENCES, OPEN_ITEMS, ZONES
 
 Views = Mapping[str, View]
 MAX_PAGE = 500
-BACKDATED_AFTER = timedelta(hours=1)  # recorded this long after it happened: shown as late
+#: A report is missed only once the local day after its due date has ended.
+CADENCE_GRACE = timedelta(days=1)
 
 
 # ------------------------------------------------------------------------------ open items
+
+
+def project_time_zone(views: Views, project_id: str) -> str:
+    """The project's IANA time zone, as the open-items view knows it (UTC for projects opened
+    before projects had one)."""
+    row = views["open_items"].peek(ZONES, (project_id,))
+    return row["time_zone"] if row else DEFAULT_TIME_ZONE
 
 
 def open_items(views: Views, project_id: str, now: datetime) -> list[dict[str, Any]]:
@@ -37,7 +59,6 @@ def open_items(views: Views, project_id: str, now: datetime) -> list[dict[str, A
     move it is; missed cadence (no report for a due period) included. Overdue first, then by due
     date, then oldest first."""
     items = []
-    now_iso = iso(now)
     rows = views["open_items"].select(
         OPEN_ITEMS, Where(eq={"project_id": project_id}), order_by=("opened_position",)
     )
@@ -53,7 +74,7 @@ def open_items(views: Views, project_id: str, now: datetime) -> list[dict[str, A
                 "opened_at": row["opened_at"],
                 "age_days": round((now - opened).total_seconds() / 86400, 1),
                 "due_at": row["due_at"],
-                "overdue": row["due_at"] is not None and row["due_at"] < (now_iso or ""),
+                "overdue": is_overdue(parse_iso(row["due_at"]), now),
                 "ball_in_court": {"party": row["ball_party"], "person": row["ball_person"]},
                 "last_event_at": row["last_event_at"],
                 "position": row["last_position"],
@@ -65,7 +86,6 @@ def open_items(views: Views, project_id: str, now: datetime) -> list[dict[str, A
 
 
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
-CADENCE_GRACE = timedelta(days=1)
 
 
 def parse_duration(text: str) -> tuple[int, int]:
@@ -86,9 +106,17 @@ def add_period(start: date, months: int, days: int, times: int) -> date:
     return start + timedelta(days=days * times)
 
 
-def cadence_due_dates(cadence: dict[str, Any], until: date) -> list[date]:
+def cadence_due_dates(cadence: dict[str, Any], until: date, time_zone: str = "UTC") -> list[date]:
+    """The cadence's due dates up to ``until``: from ``starts_on``, else the day (in the
+    project's zone) the plan was set."""
     months, days = parse_duration(cadence["every"])
-    first = date.fromisoformat(cadence["starts_on"] or cadence["set_at"][:10])
+    set_at = parse_iso(cadence["set_at"])
+    assert set_at is not None
+    first = (
+        date.fromisoformat(cadence["starts_on"])
+        if cadence["starts_on"]
+        else local_date(set_at, time_zone)
+    )
     dates, k = [], 0
     while (due := add_period(first, months, days, k)) <= until and k < 10_000:
         dates.append(due)
@@ -96,10 +124,19 @@ def cadence_due_dates(cadence: dict[str, Any], until: date) -> list[date]:
     return dates
 
 
+def cadence_deadline(due: date, time_zone: str) -> datetime:
+    """A report due on ``due`` counts as missed from the end of the local day after (a day's
+    grace), in the project's time zone."""
+    return end_of_day(due + CADENCE_GRACE, time_zone)
+
+
 def cadence_status(views: Views, project_id: str, now: datetime) -> list[dict[str, Any]]:
     """For each cadence of the plan: its due dates up to ``now``, which were met (a report of that
-    kind issued in the period ending on the due date, within a day's grace) and which missed."""
+    kind issued in the period ending on the due date, within a day's grace) and which missed.
+    Days are the project's (its time zone)."""
     view = views["open_items"]
+    zone_name = project_time_zone(views, project_id)
+    today = local_date(now, zone_name)
     reports = view.select(
         CADENCE_REPORTS, Where(eq={"project_id": project_id}), order_by=("issued_at",)
     )
@@ -110,14 +147,16 @@ def cadence_status(views: Views, project_id: str, now: datetime) -> list[dict[st
             parse_iso(r["issued_at"]) or now for r in reports if r["kind"] == cadence["kind"]
         )
         due_dates = [
-            d for d in cadence_due_dates(cadence, now.date()) if _end_of(d) + CADENCE_GRACE <= now
+            d
+            for d in cadence_due_dates(cadence, today, zone_name)
+            if cadence_deadline(d, zone_name) <= now
         ]
         met, missed = [], []
         used = 0
         for k, due in enumerate(due_dates):
-            window_end = _end_of(due) + CADENCE_GRACE
+            window_end = cadence_deadline(due, zone_name)
             window_start = (
-                _end_of(add_period(due, -months, -days, 1)) + CADENCE_GRACE
+                cadence_deadline(add_period(due, -months, -days, 1), zone_name)
                 if k
                 else datetime.min.replace(tzinfo=UTC)
             )
@@ -132,20 +171,18 @@ def cadence_status(views: Views, project_id: str, now: datetime) -> list[dict[st
     return result
 
 
-def _end_of(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC)
-
-
 def missed_cadence(views: Views, project_id: str, now: datetime) -> list[dict[str, Any]]:
+    zone_name = project_time_zone(views, project_id)
     items = []
     for cadence in cadence_status(views, project_id, now):
         for due in cadence["missed"]:
-            due_at = _end_of(due)
+            due_at = end_of_day(due, zone_name)
+            kind = wording.cadence_kind(cadence["kind"])
             items.append(
                 {
                     "id": f"cadence:{cadence['kind']}:{due.isoformat()}",
                     "kind": "missed_cadence",
-                    "title": f"No {cadence['kind'].replace('_', ' ')} for the period due {due}",
+                    "title": f"No {kind} for the period due {due.isoformat()}",
                     "state": "missed",
                     "opened_at": iso(due_at),
                     "age_days": round((now - due_at).total_seconds() / 86400, 1),
@@ -233,8 +270,22 @@ def expectations(views: Views, project_id: str) -> list[dict[str, Any]]:
     ]
 
 
+def baseline_recorded_later(views: Views, project_id: str, instants: list[datetime]) -> int:
+    """How many of the baseline's events had occurred by one of ``instants`` but were recorded
+    after it (what an ``occurred`` answer knows that the record at the instant did not)."""
+    cutoffs = sorted({iso(t) or "" for t in instants})
+    if not cutoffs:
+        return 0
+    rows = views["expectations"].select(
+        HISTORY,
+        Where(eq={"project_id": project_id}, column="occurred_at", le=cutoffs[-1]),
+        columns=("occurred_at", "recorded_at"),
+    )
+    return sum(1 for r in rows if any(r["occurred_at"] <= t < r["recorded_at"] for t in cutoffs))
+
+
 def baseline_as_of(
-    views: Views, project_id: str, instant: datetime, basis: str = "recorded"
+    views: Views, project_id: str, instant: datetime, basis: str = "occurred"
 ) -> dict[str, dict[str, Any]]:
     """The baseline as the ledger knew it at ``instant`` (``basis="recorded"``) or as it stood
     by what had happened by then (``basis="occurred"``): expectation id → entry."""
@@ -244,7 +295,10 @@ def baseline_as_of(
     cutoff = iso(instant)
     result: dict[str, dict[str, Any]] = {}
     for eid, steps in _history_by_expectation(view, project_id).items():
-        known = [h for h in steps if h[column] <= (cutoff or "")]
+        known = sorted(
+            (h for h in steps if h[column] <= (cutoff or "")),
+            key=lambda h: (h[column], h["position"]),
+        )
         if not known:
             continue
         last = known[-1]
@@ -260,13 +314,13 @@ def baseline_as_of(
 
 
 def expectations_as_of(
-    views: Views, project_id: str, instant: datetime, basis: str = "recorded"
+    views: Views, project_id: str, instant: datetime, basis: str = "occurred"
 ) -> list[dict[str, Any]]:
     return list(baseline_as_of(views, project_id, instant, basis).values())
 
 
 def expectations_diff(
-    views: Views, project_id: str, since: datetime, until: datetime, basis: str = "recorded"
+    views: Views, project_id: str, since: datetime, until: datetime, basis: str = "occurred"
 ) -> list[dict[str, Any]]:
     """What changed in the baseline between two instants, each difference explained by the
     events (and approved change requests) in between."""
@@ -317,7 +371,40 @@ class AuditFilter:
     occurred_to: datetime | None = None
 
 
-def _audit_row(r: dict[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True, order=True)
+class AuditCursor:
+    """Where a page of the audit trail or timeline ended: the last row's occurred time (as
+    :func:`~projections.audit.occurred_key`) and position. Rows are read in the order things
+    happened, ``(occurred_at, position)``, a total order, so paging never repeats or skips a
+    row; an entry recorded meanwhile with an earlier occurred time belongs on a page already
+    read (reading again from the start shows it)."""
+
+    occurred_us: int
+    position: int
+
+    def encode(self) -> str:
+        return f"{self.occurred_us}_{self.position}"
+
+    @classmethod
+    def decode(cls, text: str) -> AuditCursor:
+        occurred, _, position = text.partition("_")
+        return cls(int(occurred), int(position))
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> AuditCursor:
+        occurred = parse_iso(row["occurred_at"])
+        assert occurred is not None
+        return cls(occurred_key(occurred), row["position"])
+
+
+#: The pattern of an encoded :class:`AuditCursor` (for the HTTP query parameter).
+AUDIT_CURSOR_PATTERN = r"^-?[0-9]{1,19}_[0-9]{1,19}$"
+
+
+def _audit_row(r: dict[str, Any], late_after: timedelta, opened_at: str | None) -> dict[str, Any]:
+    lag = r["lag_seconds"]
+    imported = bool(r["imported"])
+    late = not imported and lag > late_after.total_seconds()
     return {
         "position": r["position"],
         "subject_id": r["subject_id"],
@@ -327,24 +414,68 @@ def _audit_row(r: dict[str, Any]) -> dict[str, Any]:
         "attributed_to": r["attributed_to"],
         "occurred_at": r["occurred_at"],
         "recorded_at": r["recorded_at"],
-        "late_by_seconds": r["lag_seconds"]
-        if r["lag_seconds"] >= BACKDATED_AFTER.total_seconds()
-        else 0,
-        "backdated": r["lag_seconds"] >= BACKDATED_AFTER.total_seconds(),
+        "late_entry": late,
+        "imported": imported,
+        "before_opening": opened_at is not None and r["occurred_at"] < opened_at,
+        "late_by_seconds": lag if late else 0,
+        "backdated": late,
         "version": r["originator_version"],
         "narrative": r["narrative"],
     }
+
+
+def project_opened_at(view: View, project_id: str) -> str | None:
+    """When the project was opened (occurred, ISO UTC), from the audit view."""
+    rows = view.select(
+        AUDIT_EVENTS,
+        Where(eq={"project_id": project_id, "event_type": "Project.Opened"}),
+        limit=1,
+        columns=("occurred_at",),
+    )
+    return rows[0]["occurred_at"] if rows else None
+
+
+def _after(
+    view: View,
+    table: Any,
+    eq: dict[str, Any],
+    time_column: str,
+    cursor: AuditCursor | None,
+    chunk: int,
+    to_time: Any,
+) -> list[dict[str, Any]]:
+    """Rows of ``table`` matching ``eq`` after ``cursor`` in ``(time_column, position)`` order,
+    at most ``chunk``: those at the cursor's time with a later position, then later times."""
+    order = (time_column, "position")
+    if cursor is None:
+        return view.select(table, Where(eq=eq), order_by=order, limit=chunk)
+    at = to_time(cursor.occurred_us)
+    same = view.select(
+        table,
+        Where(eq={**eq, time_column: at}, column="position", gt=cursor.position),
+        order_by=order,
+        limit=chunk,
+    )
+    if len(same) >= chunk:
+        return same
+    later = view.select(
+        table, Where(eq=eq, column=time_column, gt=at), order_by=order, limit=chunk - len(same)
+    )
+    return same + later
 
 
 def audit(
     views: Views,
     project_id: str,
     where: AuditFilter = AuditFilter(),
-    after: int = 0,
+    after: AuditCursor | None = None,
     limit: int = 100,
-) -> tuple[list[dict[str, Any]], int | None]:
-    """The project's events that match, in position order, after position ``after``; returns
-    the page and the cursor for the next page (``None`` at the end)."""
+    late_after: timedelta = LATE_ENTRY_AFTER,
+) -> tuple[list[dict[str, Any]], AuditCursor | None]:
+    """The project's events that match, in the order they happened (occurred time, then
+    position), after ``after``; returns the page and the cursor for the next page (``None`` at
+    the end). A row is a ``late_entry`` when it was recorded more than ``late_after`` after it
+    occurred, unless it was imported from mail (``imported``)."""
     view = views["audit"]
     limit = max(1, min(limit, MAX_PAGE))
     eq: dict[str, Any] = {"project_id": project_id}
@@ -357,35 +488,38 @@ def audit(
     cursor, chunk = after, limit + 1
     while len(rows) <= limit:
         if where.person:
-            people = view.select(
+            people = _after(
+                view,
                 AUDIT_PEOPLE,
-                Where(
-                    eq={"person_key": person_key(project_id, where.person)},
-                    column="position",
-                    gt=cursor,
-                ),
-                order_by=("position",),
-                limit=chunk,
+                {"person_key": person_key(project_id, where.person)},
+                "occurred_us",
+                cursor,
+                chunk,
+                lambda us: us,
             )
             positions = [p["position"] for p in people]
             batch = (
-                view.select(
-                    AUDIT_EVENTS, Where(eq=eq, isin={"position": positions}), order_by=("position",)
-                )
+                view.select(AUDIT_EVENTS, Where(eq=eq, isin={"position": positions}))
                 if positions
                 else []
             )
+            batch.sort(key=lambda r: (r["occurred_at"], r["position"]))
             exhausted = len(people) < chunk
-            cursor = positions[-1] if positions else cursor
+            if people:
+                cursor = AuditCursor(people[-1]["occurred_us"], people[-1]["position"])
         else:
-            batch = view.select(
+            batch = _after(
+                view,
                 AUDIT_EVENTS,
-                Where(eq=eq, column="position", gt=cursor),
-                order_by=("position",),
-                limit=chunk,
+                eq,
+                "occurred_at",
+                cursor,
+                chunk,
+                lambda us: iso(from_occurred_key(us)),
             )
             exhausted = len(batch) < chunk
-            cursor = batch[-1]["position"] if batch else cursor
+            if batch:
+                cursor = AuditCursor.of(batch[-1])
         rows.extend(
             r
             for r in batch
@@ -395,16 +529,21 @@ def audit(
         if exhausted:
             break
     page = rows[:limit]
-    next_cursor = page[-1]["position"] if len(rows) > limit else None
-    return [_audit_row(r) for r in page], next_cursor
+    next_cursor = AuditCursor.of(page[-1]) if len(rows) > limit else None
+    opened_at = project_opened_at(view, project_id)
+    return [_audit_row(r, late_after, opened_at) for r in page], next_cursor
 
 
 def timeline(
-    views: Views, project_id: str, after: int = 0, limit: int = 100
-) -> tuple[list[dict[str, Any]], int | None]:
-    """The project's history in order of position (the order the ledger learned it), one line
-    per event; each line carries when it happened and whether it was recorded late."""
-    return audit(views, project_id, AuditFilter(), after, limit)
+    views: Views,
+    project_id: str,
+    after: AuditCursor | None = None,
+    limit: int = 100,
+    late_after: timedelta = LATE_ENTRY_AFTER,
+) -> tuple[list[dict[str, Any]], AuditCursor | None]:
+    """The project's history in the order it happened (occurred time, then position), one
+    line per event, the recorded time beside it; late entries and imported mail marked."""
+    return audit(views, project_id, AuditFilter(), after, limit, late_after)
 
 
 def commitments(views: Views, project_id: str, person: str | None = None) -> list[dict[str, Any]]:

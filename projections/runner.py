@@ -14,6 +14,13 @@ The same works on both backends because it polls: SQLite has no subscriptions. R
 and dispatch happen once per batch for all views; Python's cyclic collector is paused while a
 batch is alive (see :func:`_collector_paused`).
 
+The runner outlives storage errors (a database restart, a dropped connection): a batch that
+fails is rolled back and tried again after a growing pause, from the tracking positions the
+database holds (:mod:`ledger.storage.resilience`). Each running runner writes a heartbeat row in
+``projection_runners`` (its state, its last error) so that ``accord projections status`` and
+``/health`` of any node show a stalled or erroring runner; :meth:`ProjectionRunner.freshness`
+says how far behind the views are, which the query routes pass on to their callers.
+
 Rebuild (``rebuild(name)``) fills a new generation of the view's tables from position zero while
 the live generation keeps serving and keeps up; when the new one has caught up, one transaction
 makes it the active one. The previous generation is kept until the next rebuild (a query that was
@@ -26,14 +33,18 @@ import bisect
 import gc
 import hashlib
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from ledger.service.application import Ledger
+from ledger.storage.resilience import Backoff, LoopHealth, LoopReport, run_resiliently
 from ledger.storage.sql import SqlDatabase
 from projections.audit import AuditProjection
 from projections.commitments import CommitmentsProjection
@@ -65,6 +76,17 @@ LAYOUT_DDL = (
     "PRIMARY KEY (view, generation))"
 )
 
+#: One row per running runner (process), written every few seconds: what ``status`` shows.
+RUNNERS_DDL = (
+    "CREATE TABLE IF NOT EXISTS projection_runners ("
+    "runner TEXT PRIMARY KEY, host TEXT NOT NULL, pid BIGINT NOT NULL, state TEXT NOT NULL, "
+    "failures BIGINT NOT NULL, last_error TEXT, last_error_at TEXT, heartbeat_at BIGINT NOT NULL)"
+)
+#: Seconds between heartbeats of a healthy runner.
+HEARTBEAT_SECONDS = 2.0
+#: A runner whose heartbeat is older than this is presumed gone (stopped, killed, cut off).
+HEARTBEAT_TIMEOUT_SECONDS = 30.0
+
 log = logging.getLogger("accord.projections")
 
 
@@ -95,6 +117,58 @@ class ViewStatus:
 Progress = Callable[[int, int], None]  # (position reached, head)
 
 
+@dataclass(frozen=True)
+class RunnerStatus:
+    """A runner's last heartbeat (see :data:`RUNNERS_DDL`)."""
+
+    runner: str
+    host: str
+    pid: int
+    state: str
+    failures: int
+    last_error: str | None
+    last_error_at: str | None
+    heartbeat_age_seconds: float
+
+    @property
+    def alive(self) -> bool:
+        return self.heartbeat_age_seconds <= HEARTBEAT_TIMEOUT_SECONDS and self.state != "stopped"
+
+
+@dataclass(frozen=True)
+class ViewHealth:
+    """A view as an operator sees it: ``current`` (at the head), ``catching_up`` (behind, a
+    runner is on it), ``erroring`` (behind, and the runners on it fail: ``last_error``) or
+    ``stalled`` (behind, and no runner has been heard of for
+    :data:`HEARTBEAT_TIMEOUT_SECONDS`)."""
+
+    name: str
+    position: int
+    head: int
+    state: str
+    last_error: str | None = None
+
+    @property
+    def lag(self) -> int:
+        return max(0, self.head - self.position)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How far the live views are behind the log: ``behind`` events, the oldest of them
+    recorded ``seconds`` ago (0 when none is missing). ``stale`` when ``seconds`` exceeds the
+    bound the caller gave."""
+
+    position: int
+    head: int
+    seconds: float
+    stale: bool
+
+    @property
+    def behind(self) -> int:
+        return max(0, self.head - self.position)
+
+
 class ProjectionRunner:
     """Keeps the SQL views of ``ledger`` up to date (see the module docstring)."""
 
@@ -114,6 +188,10 @@ class ProjectionRunner:
         self.batch_size = batch_size
         self._caught_up = threading.Condition()
         self._stop = threading.Event()
+        self.health = LoopHealth("projections")
+        self.runner_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._last_heartbeat = 0.0
+        self._running = False
         self.setup()
 
     # ------------------------------------------------------------------------ set-up
@@ -123,7 +201,7 @@ class ProjectionRunner:
         whose active generation was built with other tables than the code declares now (or
         with tables of unknown layout, from before layouts were kept) starts a new generation
         from position zero, which the runner then catches up."""
-        self.db.ensure_schema([TRACKING_DDL, LAYOUT_DDL])
+        self.db.ensure_schema([TRACKING_DDL, LAYOUT_DDL, RUNNERS_DDL])
         for name, projection in self.projections.items():
             with self.db.transaction() as tx:
                 tx.execute("SELECT COUNT(*) FROM projection_tracking WHERE view = ?", (name,))
@@ -329,12 +407,132 @@ class ProjectionRunner:
             if n == 0:
                 return total
 
-    def run_forever(self, poll_interval: float = 0.2) -> None:
-        """Catch up, then poll for new events until :meth:`stop`."""
+    def run_forever(self, poll_interval: float = 0.2, backoff: Backoff | None = None) -> None:
+        """Catch up, then poll for new events until :meth:`stop`. A batch that fails (the
+        database restarts, a connection drops) is retried after a growing pause, from the
+        positions the database holds; the runner's state and last error are in
+        :attr:`health` and in its heartbeat row."""
         self._stop.clear()
-        while not self._stop.is_set():
-            if self.run_once() == 0:
-                self._stop.wait(poll_interval)
+        self._running = True
+
+        def step() -> float:
+            read = self.run_once()
+            self._heartbeat()
+            return 0.0 if read else poll_interval
+
+        try:
+            run_resiliently(
+                step,
+                stop=self._stop,
+                health=self.health,
+                backoff=backoff or Backoff(first=0.2, longest=2.0),
+                after_failure=lambda: self._heartbeat(force=True),
+            )
+        finally:
+            self._running = False
+            try:
+                self._heartbeat(force=True)
+            except Exception as e:
+                log.debug("last heartbeat not written: %s", e)
+
+    # ---------------------------------------------------------------------- state
+
+    def _heartbeat(self, *, force: bool = False) -> None:
+        """Write this runner's state (at most every :data:`HEARTBEAT_SECONDS` unless
+        ``force``, or when the state changed)."""
+        now = time.monotonic()
+        report = self.health.report
+        if not force and now - self._last_heartbeat < HEARTBEAT_SECONDS:
+            return
+        with self.db.transaction() as tx:
+            tx.execute(
+                "INSERT INTO projection_runners (runner, host, pid, state, failures, last_error, "
+                "last_error_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (runner) DO UPDATE SET state = excluded.state, "
+                "failures = excluded.failures, last_error = excluded.last_error, "
+                "last_error_at = excluded.last_error_at, heartbeat_at = excluded.heartbeat_at",
+                (
+                    self.runner_id,
+                    socket.gethostname(),
+                    os.getpid(),
+                    report.state,
+                    report.failures,
+                    report.last_error,
+                    report.as_dict()["last_error_at"],
+                    int(time.time() * 1000),
+                ),
+            )
+            # Runners gone for a day are forgotten.
+            tx.execute(
+                "DELETE FROM projection_runners WHERE heartbeat_at < ?",
+                (int(time.time() * 1000) - 86_400_000,),
+            )
+        self._last_heartbeat = now
+
+    def runners(self) -> list[RunnerStatus]:
+        """The heartbeats of every runner of this database (this one included, if running)."""
+        now = time.time() * 1000
+        rows = self.db.query(
+            "SELECT runner, host, pid, state, failures, last_error, last_error_at, heartbeat_at "
+            "FROM projection_runners ORDER BY runner",
+            (),
+        )
+        return [
+            RunnerStatus(
+                runner=str(r[0]),
+                host=str(r[1]),
+                pid=int(r[2]),
+                state=str(r[3]),
+                failures=int(r[4]),
+                last_error=r[5],
+                last_error_at=r[6],
+                heartbeat_age_seconds=max(0.0, (now - int(r[7])) / 1000),
+            )
+            for r in rows
+        ]
+
+    def view_health(self) -> list[ViewHealth]:
+        """Every view's state (see :class:`ViewHealth`), from the tracking rows and the
+        heartbeats of every runner of this database, this one's own state included."""
+        alive = [r for r in self.runners() if r.alive and r.runner != self.runner_id]
+        own = self.health.report
+        states = [(r.state, r.last_error) for r in alive]
+        if self._running:  # this process runs it: starting counts as working
+            state = "running" if own.state == "starting" else own.state
+            states.append((state, own.last_error))
+        working = any(state == "running" for state, _ in states)
+        errors = [error for state, error in states if state == "retrying"]
+        views = []
+        for s in self.status():
+            if s.lag == 0:
+                state, error = "current", None
+            elif errors and not working:
+                state, error = "erroring", errors[0]
+            elif not states:
+                state, error = "stalled", None
+            else:
+                state, error = "catching_up", None
+            views.append(ViewHealth(s.name, s.position, s.head, state, error))
+        return views
+
+    @property
+    def report(self) -> LoopReport:
+        """This runner's own state (``starting`` until :meth:`run_forever` runs a step)."""
+        return self.health.report
+
+    def freshness(self, bound_seconds: float, names: Sequence[str] | None = None) -> Freshness:
+        """How far ``names`` (default: all views) are behind the log, measured by the age of
+        the oldest event they have not applied (its recorded time)."""
+        head = self.head()
+        position = self.position(names)
+        seconds = 0.0
+        if position < head:
+            log = self.ledger.event_log
+            missing = log.after(position, 1)
+            if missing:
+                recorded = log.decode(missing[0]).timestamp
+                seconds = max(0.0, (datetime.now(UTC) - recorded).total_seconds())
+        return Freshness(position, head, round(seconds, 3), seconds > bound_seconds)
 
     def start_in_background(self, poll_interval: float = 0.2) -> threading.Thread:
         thread = threading.Thread(

@@ -29,6 +29,53 @@ class PostgresServer:
     host: str
     port: int
     user: str
+    #: Where the cluster lives and its binaries (for the fault tests, which restart it).
+    data: Path | None = None
+    bindir: Path | None = None
+    options: str = ""
+
+    def restart(self, mode: str = "fast") -> None:
+        """``pg_ctl restart -m <mode>``: every connection is cut, the server is back when this
+        returns."""
+        assert self.data is not None
+        assert self.bindir is not None
+        _run(
+            [
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-m",
+                mode,
+                "-l",  # else the server keeps our output pipe open
+                str(self.data.parent / "server.log"),
+                "-w",
+                "restart",
+            ],
+            "restart",
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        assert self.data is not None
+        assert self.bindir is not None
+        _run([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"], "stop")
+
+    def start(self) -> None:
+        assert self.data is not None
+        assert self.bindir is not None
+        _run(
+            [
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-o",
+                self.options,
+                "-l",
+                str(self.data.parent / "server.log"),
+                "-w",
+                "start",
+            ],
+            "start",
+        )
 
     def url(self, dbname: str) -> str:
         return f"postgresql://{self.user}@{self.host}:{self.port}/{dbname}"
@@ -129,7 +176,14 @@ def running_postgres() -> Iterator[PostgresServer]:
             "pg_ctl start",
         )
         try:
-            yield PostgresServer(host="127.0.0.1", port=port, user="postgres")
+            yield PostgresServer(
+                host="127.0.0.1",
+                port=port,
+                user="postgres",
+                data=data,
+                bindir=bindir,
+                options=options,
+            )
         finally:
             _run(
                 [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], "pg_ctl stop"

@@ -21,8 +21,14 @@ def record_tour(ledger: Ledger, *, close: bool = True) -> UUID:
         return t + timedelta(hours=hours)
 
     p = ledger.open_project(
-        PM, name="Tour", client_org="Client", team_org="Team", occurred_at=at(0)
+        PM,
+        name="Tour",
+        client_org="Client",
+        team_org="Team",
+        time_zone="Europe/Berlin",
+        occurred_at=at(0),
     ).id
+    ledger.change_time_zone(PM, p, time_zone="Pacific/Pago_Pago", occurred_at=at(0))
     for email, party, role in (
         (DEV, "team", "team_member"),
         (SPONSOR, "client", "client_approver"),
@@ -33,6 +39,11 @@ def record_tour(ledger: Ledger, *, close: bool = True) -> UUID:
         ledger.add_member(PM, p, email=email, name=email.split("@")[0], party=party, role=role)
     ledger.change_member_role(PM, p, email=CLIENT, role="client_approver")
     ledger.remove_member(PM, p, email="temp@acme-digital.example", reason="left the team")
+    ledger.allow_mail_sender(PM, p, email="assistant@client.example", name="Ann")
+    ledger.disallow_mail_sender(PM, p, email="assistant@client.example")
+    # The sponsor names a colleague to consent for them, then takes it back.
+    ledger.name_delegate(SPONSOR, p, delegate=CLIENT)
+    ledger.revoke_delegate(SPONSOR, p, delegate=CLIENT)
 
     # Commitments: renegotiated, declined, disputed, withdrawn, released.
     c1 = ledger.make_commitment(

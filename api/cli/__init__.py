@@ -6,7 +6,16 @@
 imported below so that its commands register.
 """
 
-from api.cli import imports, integrity, projections, tokens  # noqa: F401  (registers commands)
+from api.cli import (  # noqa: F401  (registers commands)
+    backup,
+    imports,
+    integrity,
+    mail,
+    operations,
+    projections,
+    projects,
+    tokens,
+)
 from api.cli.main import app, main
 
 __all__ = ["app", "main"]

@@ -1,10 +1,10 @@
 """``accord import mbox | eml | minutes``, ``accord export`` and ``accord calendar``.
 
 Every import is recorded by the member named with ``--as`` (the person doing the import; they
-must be a member of the project who may record — not an auditor). Exit status: 0 when every
-message was imported or already there; 1 when the import finished but some messages (listed)
-were rejected, or the minutes have errors (each naming its line); 2 when nothing could be done
-(no such project or file, not a member, bad arguments).
+must be a member of the project who may record — not an auditor). Exit status (docs/cli.md): 0
+when every message was imported or already there; 1 when the import finished but some messages
+(listed) were rejected, or the minutes have errors (each naming its line); 2 bad arguments or a
+file that is not an mbox; 3 no such project or file; 5 not a member who may record.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from api.cli.errors import ExitCode, classify, fail
 from api.cli.main import (
     DatabaseURL,
     ProjectOption,
@@ -65,8 +66,8 @@ def _ledger(database_url: str | None) -> Iterator[Ledger]:
     try:
         yield ledger
     except DomainError as e:
-        err.print(f"[red]error:[/red] {e}")
-        raise typer.Exit(2) from None
+        code, line = classify(e) or (ExitCode.REFUSED, str(e))
+        raise fail(line, code) from None
     finally:
         ledger.close()
 
@@ -117,8 +118,7 @@ def _import_email(
     try:
         source = source_of()
     except SourceError as e:
-        err.print(f"[red]error:[/red] {e}")
-        raise typer.Exit(2) from None
+        raise fail(str(e), _source_code(e)) from None
     with _ledger(database_url) as ledger:
         try:
             with _progress() as progress:
@@ -131,11 +131,15 @@ def _import_email(
                     progress=lambda done, total: progress.update(task, completed=done, total=total),
                 )
         except SourceError as e:
-            err.print(f"[red]error:[/red] {e}")
-            raise typer.Exit(2) from None
+            raise fail(str(e), _source_code(e)) from None
     _print_summary(summary)
     if summary.rejected:
         raise typer.Exit(1)
+
+
+def _source_code(error: SourceError) -> ExitCode:
+    """A missing file is "not found" (3); a file that is not what it should be, usage (2)."""
+    return ExitCode.NOT_FOUND if "no such file" in str(error) else ExitCode.USAGE
 
 
 def _print_summary(summary: EmailImportSummary) -> None:
@@ -186,8 +190,8 @@ def import_minutes_file(
     try:
         data = file.read_bytes()
     except OSError as e:
-        err.print(f"[red]error:[/red] {file}: {e.strerror or e}")
-        raise typer.Exit(2) from None
+        code = ExitCode.NOT_FOUND if isinstance(e, FileNotFoundError) else ExitCode.USAGE
+        raise fail(f"{file}: {e.strerror or e}", code) from None
     with _ledger(database_url) as ledger:
         try:
             result = import_minutes(ledger, project_id, actor, data, filename=file.name)
@@ -226,8 +230,7 @@ def export_command(
     """Export a project's events or commitments as JSON Lines or CSV (UTF-8 with BOM)."""
     project_id = project_id_of(project)
     if view not in VIEWS:
-        err.print(f"[red]error:[/red] --view: {view!r} is not one of: {', '.join(sorted(VIEWS))}")
-        raise typer.Exit(2)
+        raise fail(f"--view: {view!r} is not one of: {', '.join(sorted(VIEWS))}", ExitCode.USAGE)
     with _ledger(database_url) as ledger:
         if output is None:
             count = export(ledger, project_id, sys.stdout.buffer, view=view, format=format)

@@ -1,8 +1,8 @@
 """``accord checkpoint | verify | key show | evidence export | evidence verify``.
 
-Exit codes: 0 — done, or intact; 1 — verification found a problem (the first one is printed
-with its position and what is wrong); 2 — the command could not run (bad arguments, no
-database, unreadable key).
+Exit codes (docs/cli.md): 0 — done, or intact; 1 — verification found a problem (the first one
+is printed with its position and what is wrong); 2 — bad arguments or an unreadable key;
+3 — nothing to export for that subject; 4 — the database cannot be reached or used.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from api.cli.errors import ExitCode, classify, fail
 from api.cli.main import DatabaseURL, app, console, err, open_ledger
 from ledger.integrity import (
     CheckpointError,
@@ -81,8 +82,11 @@ def _open(database_url: str | None, key_file: Path | None) -> tuple[Ledger, Inte
         return ledger, Integrity.for_ledger(ledger, key_file=key_file)
     except Exception as e:
         ledger.close()
-        err.print(f"[red]error:[/red] {escape(str(e))}", soft_wrap=True)
-        raise typer.Exit(2) from None
+        known = classify(e)
+        if known is None and not isinstance(e, KeyFileError | ValueError):
+            raise
+        code, line = known or (ExitCode.USAGE, str(e))
+        raise fail(line, code) from None
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -187,7 +191,14 @@ def _moment(value: str | None, name: str) -> datetime | None:
 @evidence_app.command("export")
 def evidence_export(
     output: Annotated[Path, typer.Option("-o", "--output", help="The ZIP file to write")],
-    subject: Annotated[str | None, typer.Option(help="An item's id: a commitment...")] = None,
+    subject: Annotated[
+        str | None,
+        typer.Option(
+            help="The id of one item — a commitment, change request, expectation, decision, "
+            "issue, risk, meeting, interaction or acknowledgement request: its events and "
+            "everything they rest on (sources, revised expectations, acknowledgements)",
+        ),
+    ] = None,
     project: Annotated[str | None, typer.Option(help="A project's id")] = None,
     person: Annotated[str | None, typer.Option(help="A person's email")] = None,
     start: Annotated[
@@ -227,7 +238,7 @@ def evidence_export(
         )
         made = integrity.latest_checkpoint()
     except EvidenceNotFoundError as e:
-        raise _fail(str(e), 1) from None
+        raise _fail(str(e), ExitCode.NOT_FOUND) from None
     except (CheckpointError, LogCorruptError, SealError, KeyFileError, OSError) as e:
         raise _fail(str(e)) from None
     finally:

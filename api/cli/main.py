@@ -8,8 +8,10 @@ from uuid import UUID
 import typer
 from rich.console import Console
 
+from api.cli.errors import EXIT_CODES_HELP, AccordGroup, ExitCode, fail
 from api.settings import Settings
 from ledger.service.application import Ledger
+from ledger.storage.availability import StorageUnavailableError
 from ledger.storage.settings import (
     DATABASE_URL_VARIABLE,
     Storage,
@@ -19,7 +21,10 @@ from ledger.storage.settings import (
 
 app = typer.Typer(
     name="accord",
-    help="Accord: the communication ledger of who promised what, and when.",
+    cls=AccordGroup,
+    help="Accord: the communication ledger of who promised what, and when.\n\n"
+    + EXIT_CODES_HELP
+    + " (docs/cli.md).",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -40,27 +45,25 @@ DatabaseURL = Annotated[
 ProjectOption = Annotated[str, typer.Option("--project", help="The project's id")]
 
 
-def project_id_of(value: str) -> UUID:
-    """The ``--project`` option as an id, or exit with a clear message (status 2)."""
+def project_id_of(value: str, option: str = "--project") -> UUID:
+    """The ``--project`` option as an id, or exit with a clear message (usage, status 2)."""
     try:
         return UUID(value)
     except ValueError:
-        err.print(f"[red]error:[/red] --project: {value!r} is not a project id")
-        raise typer.Exit(2) from None
+        raise fail(f"{option}: {value!r} is not a project id", ExitCode.USAGE) from None
 
 
 def open_ledger(database_url: str | None) -> Ledger:
-    """Open the ledger at ``database_url``, or exit with a clear message (status 2)."""
+    """Open the ledger at ``database_url``, or exit with one line: status 2 for a URL that
+    cannot be used, 4 when the storage cannot be reached or is not a ledger."""
     try:
         storage = parse_database_url(database_url)
     except StorageURLError as e:
-        err.print(f"[red]error:[/red] {e}")
-        raise typer.Exit(2) from None
+        raise fail(str(e), ExitCode.USAGE) from None
     try:
         return Ledger(storage.url)
-    except Exception as e:  # connection refused, bad credentials...
-        err.print(f"[red]error:[/red] cannot open {storage.display}: {e}")
-        raise typer.Exit(2) from None
+    except StorageUnavailableError as e:
+        raise fail(str(e), ExitCode.STORAGE_UNAVAILABLE) from None
 
 
 @app.command()
@@ -69,6 +72,9 @@ def demo(
     base_url: Annotated[
         str, typer.Option(help="Where `accord serve` will answer, for the printed curl line")
     ] = "http://127.0.0.1:8000",
+    time_zone: Annotated[
+        str, typer.Option("--time-zone", help="The demo team's IANA time zone")
+    ] = "Asia/Shanghai",
 ) -> None:
     """Record the demo project (safe to run again: nothing is duplicated)."""
     from ledger.interchange.demo import record_demo
@@ -76,7 +82,7 @@ def demo(
     ledger = open_ledger(database_url)
     try:
         before = ledger.event_log.head()
-        result = record_demo(ledger)
+        result = record_demo(ledger, time_zone=time_zone)
         after = ledger.event_log.head()
     finally:
         ledger.close()
@@ -109,6 +115,10 @@ def _print_demo_tokens(
     typer.echo("\nBearer tokens for the HTTP API (new on each run; earlier ones stay valid):")
     for role, token in issued:
         typer.echo(f"  {role:<16} {token.token}")
+    typer.echo(
+        f"\nOnce `accord serve` runs, open {base_url}/ in a browser and sign in with one of "
+        "these tokens (the web app; docs/web.md)."
+    )
     typer.echo("\nTry, once `accord serve` runs:")
     typer.echo(
         f'  curl -H "Authorization: Bearer {issued[0][1].token}" '
@@ -119,6 +129,11 @@ def _print_demo_tokens(
     )
     typer.echo("\nThe client sponsor's calendar (subscribe to it in a calendar app):")
     typer.echo(f"  {calendar_url(base_url, project_id, calendar.token)}")
+    from ledger.interchange.demo import PROJECT_NAME
+    from ledger.interchange.mailroom import inbox_address
+
+    typer.echo("\nThe project's inbox (Bcc it; `make run` receives its mail on port 2525):")
+    typer.echo(f"  {inbox_address(project_id, PROJECT_NAME)}")
 
 
 @app.command()
@@ -137,6 +152,14 @@ def serve(
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="Log every request")
     ] = True,
+    mail_port: Annotated[
+        int,
+        typer.Option(
+            help="Also receive the projects' inbox mail over SMTP on this port (0: off; "
+            "see `accord mail serve`)",
+            envvar="ACCORD_MAIL_PORT",
+        ),
+    ] = 0,
 ) -> None:
     """Serve the HTTP API."""
     import gc
@@ -151,12 +174,13 @@ def serve(
         host=host,
         port=port,
         run_projections=not no_projections,
+        mail_port=mail_port,
     )
     try:
         storage = parse_database_url(settings.database_url)
     except StorageURLError as e:
-        err.print(f"[red]error:[/red] {e}")
-        raise typer.Exit(2) from None
+        raise fail(str(e), ExitCode.USAGE) from None
+    _check_address_free(host, port)
     console.print(f"Accord on http://{host}:{port} — storage {storage.display}")
     api = create_app(settings)
     # What the app was built from lives as long as the process: take it out of the garbage
@@ -171,6 +195,28 @@ def serve(
         access_log=access_log,
         log_config=uvicorn_log_config(),
     )
+
+
+def _check_address_free(host: str, port: int) -> None:
+    """Exit with status 6 at once when ``host:port`` cannot be listened on (in use, not an
+    address of this machine), before the ledger is opened."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as e:
+        raise fail(f"--host {host!r}: {e.strerror}", ExitCode.CANNOT_LISTEN) from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as e:
+            raise fail(
+                f"cannot listen on {host}:{port}: {e.strerror} "
+                "(choose another with --port, or stop what uses it)",
+                ExitCode.CANNOT_LISTEN,
+            ) from None
 
 
 def main() -> None:

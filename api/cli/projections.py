@@ -61,21 +61,48 @@ def run(
 
 @projections_app.command("status")
 def status(database_url: DatabaseURL = None) -> None:
-    """Position and lag of every view."""
+    """Position, lag and state of every view, and the runners keeping them (their state and
+    last error). Exits 1 when a view is stalled or erroring."""
     ledger = open_ledger(database_url)
     runner = ProjectionRunner(ledger)
     try:
-        table = Table("view", "generation", "position", "head", "lag", "rebuilding")
+        health = {v.name: v for v in runner.view_health()}
+        table = Table("view", "generation", "position", "head", "lag", "state", "rebuilding")
         for s in runner.status():
             rebuilding = (
                 f"generation {s.rebuilding_generation} at {s.rebuilding_position}"
                 if s.rebuilding_generation
                 else ""
             )
+            state = health[s.name].state
+            colour = {"stalled": "red", "erroring": "red", "catching_up": "yellow"}.get(state)
             table.add_row(
-                s.name, str(s.generation), str(s.position), str(s.head), str(s.lag), rebuilding
+                s.name,
+                str(s.generation),
+                str(s.position),
+                str(s.head),
+                str(s.lag),
+                f"[{colour}]{state}[/{colour}]" if colour else state,
+                rebuilding,
             )
         console.print(table)
+        runners = runner.runners()
+        if runners:
+            seen = Table("runner", "state", "heartbeat", "failures", "last error")
+            for r in runners:
+                age = f"{r.heartbeat_age_seconds:.0f} s ago"
+                gone = "" if r.alive else " (gone)"
+                error = f"{r.last_error} at {r.last_error_at}" if r.last_error else ""
+                seen.add_row(r.runner, r.state + gone, age, str(r.failures), error)
+            console.print(seen)
+        else:
+            console.print("No projection runner has run on this database yet.")
+        for view in health.values():
+            if view.state in ("stalled", "erroring"):
+                why = f": {view.last_error}" if view.last_error else ""
+                err.print(f"[red]{view.name} is {view.state}[/red]{why}")
+        if any(v.state in ("stalled", "erroring") for v in health.values()):
+            raise typer.Exit(1)
     finally:
         runner.close()
         ledger.close()

@@ -18,6 +18,7 @@ from rich.table import Column, Table
 
 from api.bootstrap import create_tables
 from api.calendar_tokens import CalendarTokenStore, IssuedCalendarToken, calendar_url
+from api.cli.errors import ExitCode, classify, fail
 from api.cli.main import (
     DatabaseURL,
     ProjectOption,
@@ -30,6 +31,7 @@ from api.cli.main import (
 from api.tokens import IssuedToken, TokenNotFoundError, TokenStore
 from ledger.domain.errors import DomainError, InvalidInputError
 from ledger.domain.validation import normalise_email
+from ledger.storage.availability import StorageUnavailableError
 from ledger.storage.settings import Storage, StorageURLError, parse_database_url
 from ledger.storage.sql import SqlDatabase
 
@@ -45,14 +47,16 @@ def token_store(database_url: str | Storage | None) -> Iterator[TokenStore]:
             database_url if isinstance(database_url, Storage) else parse_database_url(database_url)
         )
     except StorageURLError as e:
-        err.print(f"[red]error:[/red] {e}")
-        raise typer.Exit(2) from None
+        raise fail(str(e), ExitCode.USAGE) from None
     try:
         db = SqlDatabase(storage)
+    except StorageUnavailableError as e:
+        raise fail(str(e), ExitCode.STORAGE_UNAVAILABLE) from None
+    try:
         create_tables(db)
-    except Exception as e:  # connection refused, bad credentials...
-        err.print(f"[red]error:[/red] cannot open {storage.display}: {e}")
-        raise typer.Exit(2) from None
+    except Exception:
+        db.close()
+        raise
     try:
         yield TokenStore(db)
     finally:
@@ -95,8 +99,7 @@ def create(
         try:
             issued = store.create(email, admin=admin, label=label)
         except InvalidInputError as e:
-            err.print(f"[red]error:[/red] {e}")
-            raise typer.Exit(2) from None
+            raise fail(str(e), ExitCode.USAGE) from None
     typer.echo(issued.token)
     kind = "admin token" if issued.admin else "token"
     err.print(f"{kind} {issued.token_id} for {issued.email}")
@@ -133,8 +136,7 @@ def revoke(
         try:
             info = store.revoke(token_id)
         except TokenNotFoundError:
-            err.print(f"[red]error:[/red] no token {token_id}")
-            raise typer.Exit(1) from None
+            raise fail(f"no token {token_id}", ExitCode.NOT_FOUND) from None
     console.print(f"revoked {info.token_id} of {info.email}")
 
 
@@ -160,8 +162,8 @@ def create_calendar_token(
             email = normalise_email(person, "person")
             ledger.get_project(project_id).require_member(email, "person")
         except DomainError as e:
-            err.print(f"[red]error:[/red] {e}")
-            raise typer.Exit(2) from None
+            code, line = classify(e) or (ExitCode.REFUSED, str(e))
+            raise fail(line, code) from None
         issued = issue_calendar_token(
             ledger.storage,
             project_id,
@@ -213,6 +215,7 @@ def revoke_calendar_token(
         try:
             info = CalendarTokenStore(store.db).revoke(token_id, project_id)
         except TokenNotFoundError:
-            err.print(f"[red]error:[/red] no calendar token {token_id} in project {project_id}")
-            raise typer.Exit(1) from None
+            raise fail(
+                f"no calendar token {token_id} in project {project_id}", ExitCode.NOT_FOUND
+            ) from None
     console.print(f"revoked {info.token_id} of {info.email}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from api.deps import (
     IdempotencyKey,
@@ -17,6 +17,7 @@ from api.deps import (
     ProjectRecorder,
     ServicesDep,
 )
+from api.mail.outbound import mail_minutes
 from api.routers.common import (
     CREATE,
     IDEMPOTENT,
@@ -112,12 +113,24 @@ def circulate_minutes(
     body: MinutesCirculate,
     if_match: IfMatch,
     ledger: LedgerDep,
+    services: ServicesDep,
+    request: Request,
     response: Response,
 ) -> MeetingPublic:
     """Send the minutes; each recipient (but you and auditors) is asked to acknowledge the
     current minutes, in the same save."""
     result = ledger.circulate_minutes(
         access.email, access.project_id, meeting_id, **body.arguments(), expected_version=if_match
+    )
+    from api.web.ack_links import AckLinkStore  # the web app's links (api.web imports routers)
+
+    mail_minutes(
+        ledger,
+        AckLinkStore(services.db),
+        access.project_id,
+        meeting_id,
+        access.email,
+        str(request.base_url),
     )
     return _answer(ledger, access, response, result)
 

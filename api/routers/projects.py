@@ -25,6 +25,7 @@ from api.routers.common import CREATE, IDEMPOTENT, LIST, READ, STEP, read, recor
 from api.schemas.common import Email
 from api.schemas.projects import (
     CommunicationPlanSet,
+    DelegateName,
     KeyContactDesignate,
     MemberCreate,
     MemberPublic,
@@ -35,6 +36,7 @@ from api.schemas.projects import (
     ProjectCreate,
     ProjectPublic,
     ProjectsPublic,
+    TimeZoneChange,
 )
 from ledger.domain.project import MemberNotFoundError
 from ledger.service.application import Ledger
@@ -179,6 +181,38 @@ def designate_key_contact(
     return _answer(ledger, access, response, result)
 
 
+@router.post("/{project_id:uuid}/delegates", responses=STEP, dependencies=[IDEMPOTENT])
+def name_delegate(
+    access: ProjectRecorder,
+    body: DelegateName,
+    if_match: IfMatch,
+    ledger: LedgerDep,
+    response: Response,
+) -> ProjectPublic:
+    """You name a member of your side who may give your consent for you (approve or reject a
+    change, accept or dispute a fulfilment, agree an expectation...). Only with your own
+    token: consent belongs to its owner."""
+    result = ledger.name_delegate(
+        access.email, access.project_id, **body.arguments(), expected_version=if_match
+    )
+    return _answer(ledger, access, response, result)
+
+
+@router.post("/{project_id:uuid}/delegates/revoke", responses=STEP, dependencies=[IDEMPOTENT])
+def revoke_delegate(
+    access: ProjectRecorder,
+    body: DelegateName,
+    if_match: IfMatch,
+    ledger: LedgerDep,
+    response: Response,
+) -> ProjectPublic:
+    """You take back a delegation you gave."""
+    result = ledger.revoke_delegate(
+        access.email, access.project_id, **body.arguments(), expected_version=if_match
+    )
+    return _answer(ledger, access, response, result)
+
+
 @router.post("/{project_id:uuid}/communication-plan", responses=STEP, dependencies=[IDEMPOTENT])
 def set_communication_plan(
     access: ProjectRecorder,
@@ -189,6 +223,21 @@ def set_communication_plan(
 ) -> ProjectPublic:
     """The agreed channels and cadences, replacing the previous plan. By a team manager."""
     result = ledger.set_communication_plan(
+        access.email, access.project_id, **body.arguments(), expected_version=if_match
+    )
+    return _answer(ledger, access, response, result)
+
+
+@router.post("/{project_id:uuid}/time-zone", responses=STEP, dependencies=[IDEMPOTENT])
+def change_time_zone(
+    access: ProjectRecorder,
+    body: TimeZoneChange,
+    if_match: IfMatch,
+    ledger: LedgerDep,
+    response: Response,
+) -> ProjectPublic:
+    """Count the project's days in another IANA time zone from now on. By a team manager."""
+    result = ledger.change_time_zone(
         access.email, access.project_id, **body.arguments(), expected_version=if_match
     )
     return _answer(ledger, access, response, result)

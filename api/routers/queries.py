@@ -4,19 +4,23 @@ who promised what, the timeline, metrics and history — answered by the project
 Every route is a read for any member (auditors included). ``wait_for=POSITION`` (a command's
 ``Accord-Position``) makes the route wait until the views have applied that position: read your
 own writes. ``as_of``/``until`` answers from the project's events up to an instant, replayed in
-memory through the same projection code; ``basis`` says which time: ``recorded`` (what the ledger
-said then) or ``occurred`` (what had happened by then, as known now — back-dated events in).
+memory through the same projection code; ``basis`` says which time: ``occurred`` (the default:
+what had happened by then, as known now — back-dated events in) or ``recorded`` (what the ledger
+said then). Every such answer names its basis, and an ``occurred`` answer says how many entries
+recorded after the instant it includes (``recorded_later``). A date-only instant
+(``as_of=2026-09-26``) is the end of that day in the project's time zone.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.bootstrap import Services
-from api.deps import ProjectMember, ServicesDep
+from api.deps import ProjectAccess, ProjectMember, ServicesDep
+from api.instants import parse_instant, shown
 from api.problems import READ_RESPONSES, ApiProblem, Problem
 from api.schemas.queries import (
     AuditEntry,
@@ -31,25 +35,36 @@ from api.schemas.queries import (
     OpenItemsPublic,
     PromiseRecord,
     PromisesPublic,
+    ViewsFreshness,
 )
 from projections import queries as q
-from projections.asof import LiveViews, replay
-from projections.framework import iso
+from projections.asof import LiveViews, recorded_later, replay
 
 router = APIRouter(prefix="/v1/projects/{project_id}", tags=["queries"])
 
 Basis = Annotated[
-    Literal["recorded", "occurred"],
-    Query(description="`recorded`: as the ledger knew it then; `occurred`: what had happened."),
+    Literal["occurred", "recorded"],
+    Query(
+        description="`occurred` (default): what had happened by then, as the ledger knows it "
+        "now; `recorded`: what the ledger knew then."
+    ),
 ]
 WaitFor = Annotated[
     int | None,
     Query(ge=0, description="Wait until the views have applied this log position (max 5 s)."),
 ]
-Instant = Annotated[datetime | None, Query(description="An instant, ISO 8601 with an offset.")]
+Instant = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        description="An instant, ISO 8601 with an offset (`2026-09-26T18:00:00+08:00`), or a "
+        "date (`2026-09-26`: the end of that day in the project's time zone).",
+    ),
+]
 Limit = Annotated[int, Query(ge=1, le=q.MAX_PAGE, description="Items per page.")]
 Cursor = Annotated[
-    str | None, Query(pattern=r"^[0-9]{1,19}$", description="`next_cursor` of the previous page.")
+    str | None,
+    Query(pattern=q.AUDIT_CURSOR_PATTERN, description="`next_cursor` of the previous page."),
 ]
 
 RESPONSES = {
@@ -58,12 +73,32 @@ RESPONSES = {
 }
 
 
-def _aware(value: datetime | None, field: str) -> datetime | None:
-    if value is not None and value.utcoffset() is None:
-        raise ApiProblem(
-            "invalid-input", "give a time zone, e.g. 2026-03-01T10:00:00Z", field=field
-        )
-    return value
+def _zone(access: ProjectAccess) -> str:
+    return access.project.time_zone
+
+
+def _cursor(cursor: str | None) -> q.AuditCursor | None:
+    return q.AuditCursor.decode(cursor) if cursor else None
+
+
+def _next(cursor: q.AuditCursor | None) -> str | None:
+    return cursor.encode() if cursor is not None else None
+
+
+def _late_after(services: Services) -> timedelta:
+    return timedelta(hours=services.settings.late_entry_hours)
+
+
+def _note(basis: str, instants: list[str | None], later: int | None) -> str:
+    """The answer's basis in words."""
+    when = " and ".join(i for i in instants if i) or "now"
+    if basis == "recorded":
+        return f"What the ledger had on record at {when}."
+    entries = "entry" if later == 1 else "entries"
+    return (
+        f"What had happened by {when}, as the ledger knows it now; {later or 0} {entries} "
+        "recorded after that instant are included (basis=recorded leaves them out)."
+    )
 
 
 def live_views(services: Services, wait_for: int | None) -> LiveViews:
@@ -85,10 +120,32 @@ def live_views(services: Services, wait_for: int | None) -> LiveViews:
     return LiveViews(services.runner)
 
 
+#: Headers of every answer: how far behind the views are.
+BEHIND_HEADER = "Accord-Views-Behind"
+STALE_HEADER = "Accord-Views-Stale"
+
+
+def views_state(services: Services, response: Response) -> ViewsFreshness:
+    """How current the live views are; said in headers too, so that no answer from views
+    behind by more than the bound is silently stale."""
+    fresh = services.runner.freshness(services.settings.stale_after_seconds)
+    response.headers[BEHIND_HEADER] = str(fresh.behind)
+    if fresh.stale:
+        response.headers[STALE_HEADER] = f"{fresh.seconds:.1f}"
+    return ViewsFreshness(
+        position=fresh.position,
+        head=fresh.head,
+        behind=fresh.behind,
+        seconds_behind=fresh.seconds,
+        stale=fresh.stale,
+    )
+
+
 @router.get("/open-items", responses=RESPONSES)
 def open_items(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     now: Instant = None,
     as_of: Instant = None,
     basis: Basis = "occurred",
@@ -98,13 +155,26 @@ def open_items(
     risks, missed reports — with its age, whether it is overdue at ``now`` (default: now, or
     ``as_of``) and whose move it is. With ``as_of``: what was open at that instant."""
     project = str(access.project_id)
-    as_of = _aware(as_of, "as_of")
-    moment = _aware(now, "now") or as_of or datetime.now(UTC)
+    zone = _zone(access)
+    as_of_at = parse_instant(as_of, "as_of", zone)
+    moment = parse_instant(now, "now", zone) or as_of_at or datetime.now(UTC)
     live = live_views(services, wait_for)
-    views = replay(services.runner, project, as_of, basis, views=["open_items"]) if as_of else live
+    later = None
+    views: q.Views
+    if as_of_at is not None:
+        views = replay(services.runner, project, as_of_at, basis, views=["open_items"])
+        if basis == "occurred":
+            later = recorded_later(services.runner, project, [as_of_at], ["open_items"])
+    else:
+        views = live
     return OpenItemsPublic(
-        now=iso(moment) or "",
-        as_of=iso(as_of),
+        views=views_state(services, response),
+        now=shown(moment, zone) or "",
+        as_of=shown(as_of_at, zone),
+        basis=basis,
+        recorded_later=later,
+        note=_note(basis, [shown(as_of_at, zone)], later),
+        time_zone=zone,
         position=services.runner.position(["open_items"]),
         items=[OpenItem(**i) for i in q.open_items(views, project, moment)],
     )
@@ -114,23 +184,32 @@ def open_items(
 def baseline(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     as_of: Instant = None,
-    basis: Basis = "recorded",
+    basis: Basis = "occurred",
     wait_for: WaitFor = None,
 ) -> BaselinePublic:
     """The agreed baseline — every expectation with its value and the provenance of each value
     (which event set it, which approved change request revised it, who agreed) — now, or as it
     stood at ``as_of``."""
     project = str(access.project_id)
-    as_of = _aware(as_of, "as_of")
+    zone = _zone(access)
+    as_of_at = parse_instant(as_of, "as_of", zone)
     live = live_views(services, wait_for)
-    if as_of is None:
+    later = None
+    if as_of_at is None:
         entries = q.expectations(live, project)
     else:
-        entries = q.expectations_as_of(live, project, as_of, basis)
+        entries = q.expectations_as_of(live, project, as_of_at, basis)
+        if basis == "occurred":
+            later = q.baseline_recorded_later(live, project, [as_of_at])
     return BaselinePublic(
-        as_of=iso(as_of),
+        views=views_state(services, response),
+        as_of=shown(as_of_at, zone),
         basis=basis,
+        recorded_later=later,
+        note=_note(basis, [shown(as_of_at, zone)], later),
+        time_zone=zone,
         position=services.runner.position(["expectations"]),
         items=[BaselineEntry.model_validate(e, from_attributes=False) for e in entries],
     )
@@ -140,25 +219,41 @@ def baseline(
 def baseline_diff(
     access: ProjectMember,
     services: ServicesDep,
-    from_: Annotated[datetime, Query(alias="from", description="The earlier instant.")],
-    to: Annotated[datetime | None, Query(description="The later instant (default: now).")] = None,
-    basis: Basis = "recorded",
+    response: Response,
+    from_: Annotated[
+        str,
+        Query(
+            alias="from",
+            max_length=64,
+            description="The earlier instant (a date: the end of that day, project time).",
+        ),
+    ],
+    to: Instant = None,
+    basis: Basis = "occurred",
     wait_for: WaitFor = None,
 ) -> DiffPublic:
-    """How the baseline changed between two instants, each change explained by the events and
-    approved change requests in between."""
-    since = _aware(from_, "from")
-    until = _aware(to, "to") or datetime.now(UTC)
+    """How the baseline changed between two instants (``to`` default: now), each change
+    explained by the events and approved change requests in between."""
+    zone = _zone(access)
+    since = parse_instant(from_, "from", zone)
+    until = parse_instant(to, "to", zone) or datetime.now(UTC)
     assert since is not None
     if until < since:
         raise ApiProblem("invalid-input", "`to` is before `from`", field="to")
-    changes = q.expectations_diff(
-        live_views(services, wait_for), str(access.project_id), since, until, basis
+    live = live_views(services, wait_for)
+    project = str(access.project_id)
+    changes = q.expectations_diff(live, project, since, until, basis)
+    later = (
+        q.baseline_recorded_later(live, project, [since, until]) if basis == "occurred" else None
     )
     return DiffPublic(
-        from_=iso(since) or "",
-        to=iso(until) or "",
+        views=views_state(services, response),
+        from_=shown(since, zone) or "",
+        to=shown(until, zone) or "",
         basis=basis,
+        recorded_later=later,
+        note=_note(basis, [shown(since, zone), shown(until, zone)], later),
+        time_zone=zone,
         changes=[DiffEntry.model_validate(c) for c in changes],
     )
 
@@ -167,6 +262,7 @@ def baseline_diff(
 def audit(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     person: Annotated[
         str | None, Query(max_length=254, description="Events involving them.")
     ] = None,
@@ -176,29 +272,48 @@ def audit(
         Query(max_length=100, description="`Commitment.Made`, or an item kind like `Commitment`."),
     ] = None,
     from_: Annotated[
-        datetime | None, Query(alias="from", description="Occurred at or after.")
+        str | None,
+        Query(
+            alias="from",
+            max_length=64,
+            description="Occurred at or after (a date: from the start of that day, project time).",
+        ),
     ] = None,
-    to: Annotated[datetime | None, Query(description="Occurred at or before.")] = None,
+    to: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="Occurred at or before (a date: to the end of that day, project time).",
+        ),
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
     wait_for: WaitFor = None,
 ) -> AuditPage:
-    """Every event of the project that matches, in log order, with who recorded it, for whom,
-    when it happened and when it was recorded: "everything Alice did or was named in",
-    "everything about milestone M", "what happened in March"."""
+    """Every event of the project that matches, in the order things happened (occurred time,
+    then log position), with who recorded it, for whom, when it happened and when it was
+    recorded: "everything Alice did or was named in", "everything about milestone M", "what
+    happened in March"."""
+    zone = _zone(access)
     where = q.AuditFilter(
         person=person.strip().lower() if person else None,
         subject=subject,
         type=type,
-        occurred_from=_aware(from_, "from"),
-        occurred_to=_aware(to, "to"),
+        occurred_from=parse_instant(from_, "from", zone, day_edge="start"),
+        occurred_to=parse_instant(to, "to", zone),
     )
     rows, next_cursor = q.audit(
-        live_views(services, wait_for), str(access.project_id), where, int(cursor or 0), limit
+        live_views(services, wait_for),
+        str(access.project_id),
+        where,
+        _cursor(cursor),
+        limit,
+        _late_after(services),
     )
     return AuditPage(
+        views=views_state(services, response),
         items=[AuditEntry(**r) for r in rows],
-        next_cursor=str(next_cursor) if next_cursor is not None else None,
+        next_cursor=_next(next_cursor),
     )
 
 
@@ -206,6 +321,7 @@ def audit(
 def who_promised_what(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     person: Annotated[
         str | None, Query(max_length=254, description="Only their promises, made or received.")
     ] = None,
@@ -218,25 +334,34 @@ def who_promised_what(
         str(access.project_id),
         person.strip().lower() if person else None,
     )
-    return PromisesPublic(items=[PromiseRecord.model_validate(r) for r in rows])
+    return PromisesPublic(
+        views=views_state(services, response), items=[PromiseRecord.model_validate(r) for r in rows]
+    )
 
 
 @router.get("/timeline", responses=RESPONSES)
 def timeline(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     cursor: Cursor = None,
     limit: Limit = 100,
     wait_for: WaitFor = None,
 ) -> AuditPage:
-    """The project's history in order, one readable line per event; late-recorded events are
-    marked."""
+    """The project's history in the order it happened (occurred time, then log position), one
+    readable line per event with its recorded time beside it; late entries (recorded more than
+    a day after, by default) and messages imported from mail are marked."""
     rows, next_cursor = q.timeline(
-        live_views(services, wait_for), str(access.project_id), int(cursor or 0), limit
+        live_views(services, wait_for),
+        str(access.project_id),
+        _cursor(cursor),
+        limit,
+        _late_after(services),
     )
     return AuditPage(
+        views=views_state(services, response),
         items=[AuditEntry(**r) for r in rows],
-        next_cursor=str(next_cursor) if next_cursor is not None else None,
+        next_cursor=_next(next_cursor),
     )
 
 
@@ -244,22 +369,26 @@ def timeline(
 def metrics(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     now: Instant = None,
     wait_for: WaitFor = None,
 ) -> MetricsPublic:
     """Response times, acknowledgement latency, cadence adherence and commitments kept on time
     per party."""
-    moment = _aware(now, "now") or datetime.now(UTC)
+    moment = parse_instant(now, "now", _zone(access)) or datetime.now(UTC)
     live = live_views(services, wait_for)
-    return MetricsPublic(**q.metrics(live, str(access.project_id), moment))
+    return MetricsPublic(
+        **q.metrics(live, str(access.project_id), moment), views=views_state(services, response)
+    )
 
 
 @router.get("/history", responses=RESPONSES)
 def history(
     access: ProjectMember,
     services: ServicesDep,
+    response: Response,
     until: Instant = None,
-    basis: Basis = "recorded",
+    basis: Basis = "occurred",
     cursor: Cursor = None,
     limit: Limit = 100,
     wait_for: WaitFor = None,
@@ -267,16 +396,24 @@ def history(
     """Replay: the project as it stood at ``until`` (default: now) — its timeline up to then
     (paged), what was open, and the baseline — from its events replayed in memory."""
     project = str(access.project_id)
-    until = _aware(until, "until")
+    zone = _zone(access)
+    until_at = parse_instant(until, "until", zone)
     live_views(services, wait_for)
-    views = replay(services.runner, project, until, basis)
-    moment = until or datetime.now(UTC)
-    lines, next_cursor = q.timeline(views, project, int(cursor or 0), limit)
+    views = replay(services.runner, project, until_at, basis)
+    moment = until_at or datetime.now(UTC)
+    later = None
+    if until_at is not None and basis == "occurred":
+        later = recorded_later(services.runner, project, [until_at])
+    lines, next_cursor = q.timeline(views, project, _cursor(cursor), limit, _late_after(services))
     return HistoryPublic(
-        until=iso(until),
+        views=views_state(services, response),
+        until=shown(until_at, zone),
         basis=basis,
+        recorded_later=later,
+        note=_note(basis, [shown(until_at, zone)], later),
+        time_zone=zone,
         timeline=[AuditEntry(**r) for r in lines],
-        next_cursor=str(next_cursor) if next_cursor is not None else None,
+        next_cursor=_next(next_cursor),
         open_items=[OpenItem(**i) for i in q.open_items(views, project, moment)],
         baseline=[BaselineEntry.model_validate(e) for e in q.expectations(views, project)],
     )

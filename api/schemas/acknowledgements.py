@@ -5,9 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from api.schemas.common import Email, Envelope, InPerson, ItemPublic, ListPage, Sha256, Text
+from api.schemas.common import (
+    DueTime,
+    Email,
+    Envelope,
+    InPerson,
+    ItemPublic,
+    ListPage,
+    Sha256,
+    Text,
+)
 from ledger.domain.acknowledgement import AcknowledgementState, AcknowledgementSubjectKind
 
 
@@ -27,7 +36,7 @@ class AcknowledgementRequestCreate(Envelope):
     subject_digest: Sha256 | None = Field(
         default=None, description="SHA-256 of the document to confirm, if any."
     )
-    due_at: AwareDatetime | None = Field(default=None, description="When the answer is due.")
+    due_at: DueTime | None = Field(default=None, description="When the answer is due.")
 
 
 class AcknowledgementGive(InPerson):

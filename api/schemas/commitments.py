@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from api.schemas.common import (
+    DueTime,
     Email,
     Envelope,
     InPerson,
@@ -23,7 +24,7 @@ class CommitmentCreate(Envelope):
     promisor: Email = Field(description="The member who promises.")
     promisee: Email = Field(description="The member promised to (not the promisor).")
     statement: Text = Field(description="What is promised.")
-    due_at: AwareDatetime | None = Field(default=None, description="When it is due, if at all.")
+    due_at: DueTime | None = Field(default=None, description="When it is due, if at all.")
     source: SourceModel | None = Field(
         default=None, description="Where the promise was made (a call, a meeting, an email)."
     )
@@ -35,7 +36,7 @@ class CommitmentAcknowledge(InPerson):
 
 class RenegotiationPropose(Envelope):
     reason: Text = Field(description="Why the terms should change.")
-    due_at: AwareDatetime | None = Field(default=None, description="The proposed new due time.")
+    due_at: DueTime | None = Field(default=None, description="The proposed new due time.")
     statement: Text | None = Field(default=None, description="The proposed new statement.")
 
 

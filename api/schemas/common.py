@@ -10,7 +10,7 @@ meaning (an email is an email, a person is a member, a step is allowed).
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Self
 from uuid import UUID
@@ -21,7 +21,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainValidator,
     StringConstraints,
+    WithJsonSchema,
 )
 
 from ledger.domain.values import SourceKind
@@ -63,6 +65,50 @@ class RequestModel(BaseModel):
     def arguments(self) -> dict[str, Any]:
         """The body as keyword arguments of the ledger command (nested models as dicts)."""
         return self.model_dump()
+
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _due_time(value: Any) -> datetime | date:
+    """An instant with an offset, or a plain date; errors name the field, not a union arm."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        return value
+    elif isinstance(value, str) and _DATE_ONLY.match(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not a calendar date") from None
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(
+                "must be a date (2026-09-26) or a time with an offset (2026-09-26T18:00:00+08:00)"
+            ) from None
+    else:
+        raise ValueError("must be a date (2026-09-26) or a time with an offset")
+    if moment.utcoffset() is None:
+        raise ValueError("must carry a timezone (2026-03-01T10:00:00Z), or be a plain date")
+    return moment
+
+
+#: A due time: an instant with an offset, or a plain date (due by the end of that day in the
+#: project's time zone).
+DueTime = Annotated[
+    datetime | date,
+    PlainValidator(_due_time),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date-time"},
+                {"type": "string", "format": "date"},
+            ]
+        }
+    ),
+]
 
 
 class InPerson(RequestModel):

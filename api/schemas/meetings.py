@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import (
     MAX_ITEMS,
     MAX_PEOPLE,
+    DueTime,
     Email,
     Envelope,
     Item,
@@ -43,7 +44,7 @@ class ActionItemModel(RequestModel):
 
     owner: Email = Field(description="The member who will do it (the promisor).")
     description: Text = Field(description="What will be done.")
-    due_at: AwareDatetime | None = Field(default=None, description="By when.")
+    due_at: DueTime | None = Field(default=None, description="By when.")
     promisee: Email | None = Field(
         default=None,
         description="To whom it is owed; default: the first attendee of the other side.",
@@ -67,7 +68,7 @@ class MinutesCirculate(Envelope):
         description="Members the minutes go to; each (but you and auditors) is asked to "
         "acknowledge them.",
     )
-    acknowledge_by: AwareDatetime | None = Field(
+    acknowledge_by: DueTime | None = Field(
         default=None, description="When the acknowledgements are due."
     )
 

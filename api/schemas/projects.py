@@ -20,6 +20,9 @@ from api.schemas.common import (
 )
 from ledger.domain.project import Project
 from ledger.domain.roles import Party, Role
+from ledger.interchange.mailroom import inbox_address
+
+TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class ProjectCreate(InPerson):
@@ -27,9 +30,20 @@ class ProjectCreate(InPerson):
     client_org: Name = Field(description="The client organisation.")
     team_org: Name = Field(description="The team's (supplier's) organisation.")
     description: Text = Field(default="", description="What the project is about.")
+    time_zone: TimeZoneName = Field(
+        default="UTC",
+        description="The team's IANA time zone (`Asia/Shanghai`): the project's days, plain-date "
+        "due dates, cadence deadlines and date-only query parameters are counted in it.",
+    )
     actor_name: Name | None = Field(
         default=None,
         description="Your name as a member (you join as the project's team manager).",
+    )
+
+
+class TimeZoneChange(InPerson):
+    time_zone: TimeZoneName = Field(
+        description="The new IANA time zone; due dates already recorded keep their instants."
     )
 
 
@@ -51,6 +65,18 @@ class MemberRemove(InPerson):
 class KeyContactDesignate(InPerson):
     email: Email = Field(description="The member who becomes the contact.")
     area: Name = Field(description="The area, e.g. `approvals` or `billing`.")
+
+
+class DelegateName(InPerson):
+    delegate: Email = Field(
+        description="A member of your side who may give your consent for you (approve, "
+        "reject, accept, dispute, agree) from now on."
+    )
+
+
+class DelegationPublic(BaseModel):
+    member: str = Field(description="The member who named the delegates.")
+    delegates: list[str] = Field(description="Who may give their consent for them.")
 
 
 class ChannelModel(RequestModel):
@@ -119,11 +145,19 @@ class ProjectPublic(ItemPublic):
     client_org: str = Field(description="The client organisation.")
     team_org: str = Field(description="The team's organisation.")
     description: str = Field(description="What the project is about.")
+    time_zone: str = Field(description="The IANA time zone its days are counted in.")
     closed: bool = Field(description="Whether the project is closed (nothing more is recorded).")
     members: list[MemberPublic] = Field(description="The current members, by email.")
     key_contacts: list[KeyContactPublic] = Field(description="Who is the contact for what.")
     channels: list[ChannelPublic] = Field(description="The agreed channels.")
     cadences: list[CadencePublic] = Field(description="The agreed recurring communications.")
+    inbox_address: str = Field(
+        description="Bcc or send mail to this address and it is recorded in the project "
+        "(`accord mail serve`; the domain is ACCORD_MAIL_DOMAIN). See docs/mail.md."
+    )
+    delegations: list[DelegationPublic] = Field(
+        default_factory=list, description="Who named whom to give their consent for them."
+    )
 
     @classmethod
     def of(cls, item: Project) -> Self:
@@ -137,6 +171,7 @@ class ProjectPublic(ItemPublic):
             client_org=item.client_org,
             team_org=item.team_org,
             description=item.description,
+            time_zone=item.time_zone,
             closed=item.closed,
             members=[MemberPublic.model_validate(m) for _, m in sorted(item.members.items())],
             key_contacts=[
@@ -145,6 +180,12 @@ class ProjectPublic(ItemPublic):
             ],
             channels=[ChannelPublic.model_validate(c) for c in item.channels],
             cadences=[CadencePublic.model_validate(c) for c in item.cadences],
+            inbox_address=inbox_address(item.id, item.name),
+            delegations=[
+                DelegationPublic(member=member, delegates=list(delegates))
+                for member, delegates in sorted(item.delegations.items())
+                if delegates
+            ],
         )
 
 

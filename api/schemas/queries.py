@@ -21,10 +21,15 @@ FIELD_DOCS = {
     "subject_type": "The kind of item the event is about (`Commitment`, `Meeting`...).",
     "occurred_at": "When it happened in the world (UTC, ISO 8601).",
     "recorded_at": "When the ledger stored it (UTC, ISO 8601).",
-    "late_by_seconds": "How long after it occurred it was recorded, when more than an hour.",
+    "late_by_seconds": "How long after it occurred it was recorded, for a late entry (else 0).",
+    "recorded_later": "For basis `occurred` at an instant: how many entries recorded after the "
+    "instant the answer includes (what the record at the time did not know); null otherwise.",
+    "note": "The answer's basis in words.",
+    "time_zone": "The project's IANA time zone: its days, due dates and date-only parameters.",
     "items": "The entries.",
-    "as_of": "The instant the answer is about (null: now).",
-    "basis": "`recorded` (what the ledger said then) or `occurred` (what had happened).",
+    "as_of": "The instant the answer is about, in the project's zone (null: now).",
+    "basis": "`occurred` (what had happened by then, as known now) or `recorded` (what the "
+    "ledger said then).",
     "decided_by": "Who approved or rejected it.",
     "old_size": "The older tree size.",
     "new_size": "The newer tree size.",
@@ -79,6 +84,22 @@ class BaseModel(_BaseModel):
             cls.model_rebuild(force=True)
 
 
+class ViewsFreshness(BaseModel):
+    """How current the views behind an answer are (also in the ``Accord-Views-Behind`` header,
+    and ``Accord-Views-Stale`` when ``stale``)."""
+
+    position: int = Field(description="The log position every view had reached.")
+    head: int = Field(description="The latest position in the log.")
+    behind: int = Field(description="Events recorded that the views have not applied yet.")
+    seconds_behind: float = Field(
+        description="Age of the oldest event the views have not applied (0 when current)."
+    )
+    stale: bool = Field(
+        description="True when `seconds_behind` exceeds the server's bound "
+        "(`ACCORD_STALE_AFTER_SECONDS`): the answer may miss recent events."
+    )
+
+
 class BallInCourt(BaseModel):
     party: str | None = Field(description="`team` or `client`: whose move it is.")
     person: str | None = Field(description="The one person whose move it is, when there is one.")
@@ -104,8 +125,15 @@ class OpenItem(BaseModel):
 class OpenItemsPublic(BaseModel):
     now: str = Field(description="The instant age and overdue were computed against.")
     as_of: str | None = Field(description="Set when the items are those open at an instant.")
+    basis: str
+    recorded_later: int | None
+    note: str
+    time_zone: str
     position: int = Field(description="The log position the views had reached.")
     items: list[OpenItem]
+    views: ViewsFreshness | None = Field(
+        default=None, description="How current the views behind this answer are."
+    )
 
 
 class ChangeRequestRef(BaseModel):
@@ -143,9 +171,15 @@ class BaselineEntry(BaseModel):
 
 class BaselinePublic(BaseModel):
     as_of: str | None
-    basis: str = Field(description="`recorded` (what the ledger said then) or `occurred`.")
+    basis: str
+    recorded_later: int | None
+    note: str
+    time_zone: str
     position: int
     items: list[BaselineEntry]
+    views: ViewsFreshness | None = Field(
+        default=None, description="How current the views behind this answer are."
+    )
 
 
 class DiffEntry(BaseModel):
@@ -166,9 +200,15 @@ class DiffPublic(BaseModel):
     from_: str = Field(alias="from", serialization_alias="from")
     to: str
     basis: str
+    recorded_later: int | None
+    note: str
+    time_zone: str
     changes: list[DiffEntry]
 
     model_config = {"populate_by_name": True}
+    views: ViewsFreshness | None = Field(
+        default=None, description="How current the views behind this answer are."
+    )
 
 
 class AuditEntry(BaseModel):
@@ -180,7 +220,16 @@ class AuditEntry(BaseModel):
     attributed_to: str | None = Field(description="Whose act it describes, if not the actor.")
     occurred_at: str
     recorded_at: str
-    backdated: bool = Field(description="Recorded more than an hour after it occurred.")
+    late_entry: bool = Field(
+        description="Recorded materially after it occurred (more than 24 hours by default, "
+        "`ACCORD_LATE_ENTRY_HOURS`); never set for imported mail."
+    )
+    imported: bool = Field(description="A message imported from mail (late by nature).")
+    before_opening: bool = Field(
+        description="It occurred before the project was opened (imported history, or a date "
+        "to check)."
+    )
+    backdated: bool = Field(description="Deprecated: the same as `late_entry`.")
     late_by_seconds: int
     version: int = Field(description="The item's version after this event.")
     narrative: str = Field(description="One readable line.")
@@ -189,6 +238,9 @@ class AuditEntry(BaseModel):
 class AuditPage(BaseModel):
     items: list[AuditEntry]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
+    views: ViewsFreshness | None = Field(
+        default=None, description="How current the views behind this answer are."
+    )
 
 
 class SourceRef(BaseModel):
@@ -225,6 +277,9 @@ class PromiseRecord(BaseModel):
 
 class PromisesPublic(BaseModel):
     items: list[PromiseRecord]
+    views: ViewsFreshness | None = Field(
+        default=None, description="How current the views behind this answer are."
+    )
 
 
 class MetricsPublic(BaseModel):
@@ -242,12 +297,21 @@ class MetricsPublic(BaseModel):
     commitments_by_promisor_party: dict[str, Any] = Field(
         description="Per promisor party: due, kept on time, kept late, overdue, share on time."
     )
+    views: ViewsFreshness | None = Field(
+        default=None, description="How current the views behind this answer are."
+    )
 
 
 class HistoryPublic(BaseModel):
     until: str | None
     basis: str
+    recorded_later: int | None
+    note: str
+    time_zone: str
     timeline: list[AuditEntry]
     next_cursor: str | None = Field(description="Pass as `cursor` for the timeline's next page.")
     open_items: list[OpenItem]
     baseline: list[BaselineEntry]
+    views: ViewsFreshness | None = Field(
+        default=None, description="How current the views behind this answer are."
+    )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from api.schemas.common import (
     MAX_ITEMS,
     MAX_PEOPLE,
+    DueTime,
     Email,
     Envelope,
     Item,
@@ -32,7 +33,7 @@ class StatusReportCreate(Envelope):
     cadence_kind: Name = Field(
         default="weekly_report", description="The cadence of the plan it fulfils."
     )
-    acknowledge_by: AwareDatetime | None = Field(
+    acknowledge_by: DueTime | None = Field(
         default=None,
         description="Ask each recipient (but you and auditors) to acknowledge it by then.",
     )
@@ -58,7 +59,7 @@ class StatusReportChanges(RequestModel):
 class StatusReportCorrect(Envelope):
     changes: StatusReportChanges = Field(description="The fields to correct.")
     reason: Text = Field(description="Why the report was wrong.")
-    acknowledge_by: AwareDatetime | None = Field(
+    acknowledge_by: DueTime | None = Field(
         default=None, description="Ask the recipients to acknowledge the corrected version."
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 import sys
 from enum import StrEnum
 
@@ -177,7 +178,8 @@ def _cell(text: str) -> str:
 def _type_name(annotation: object) -> str:
     text = getattr(annotation, "__name__", None) if isinstance(annotation, type) else None
     text = text or str(annotation)
-    return text.replace("typing.", "").replace("datetime.", "").replace("uuid.", "")
+    text = text.replace("typing.", "").replace("datetime.", "").replace("uuid.", "")
+    return re.sub(r"\bledger(?:\.\w+)*\.(?=[A-Z])", "", text)  # class names, not module paths
 
 
 def event_classes_of(aggregate: type[LedgerAggregate]) -> list[type[LedgerAggregate.Event]]:

@@ -16,6 +16,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from ledger.domain.errors import InvalidInputError
+from ledger.domain.time import require_plausible_occurred_at
 from ledger.domain.validation import normalise_email, refuse_nul, require_aware
 
 #: How far in the future an ``occurred_at`` may lie, to allow for clocks that disagree.
@@ -59,6 +60,7 @@ class Act:
         if occurred_at is None:
             occurred_at = now
         require_aware(occurred_at, "occurred_at")
+        require_plausible_occurred_at(occurred_at)
         if occurred_at > now + MAX_CLOCK_SKEW:
             raise InvalidInputError(
                 "occurred_at",

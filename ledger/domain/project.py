@@ -24,6 +24,7 @@ from ledger.domain.errors import (
     ProjectClosedError,
 )
 from ledger.domain.roles import Party, Role
+from ledger.domain.time import DEFAULT_TIME_ZONE, parse_time_zone
 from ledger.domain.topics import pin_topics
 from ledger.domain.validation import require_text
 from ledger.domain.values import ImmutableModel
@@ -104,20 +105,33 @@ class Project(LedgerAggregate):
         client_org: str
         team_org: str
         description: str
+        time_zone: str
         members: dict[str, Member]
         key_contacts: dict[str, str]
         channels: tuple[Channel, ...]
         cadences: tuple[Cadence, ...]
         closed: bool
+        mail_senders: dict[str, str]
+        delegates: dict[str, tuple[str, ...]]
 
     class Opened(LedgerAggregate.Created):
-        """A project between a client organisation and the team starts. By: the team member who
-        opens it, who joins as its team manager in the same save."""
+        """A project between a client organisation and the team starts, in a time zone (IANA
+        name: its days, due dates and cadence deadlines are counted there). By: the team member
+        who opens it, who joins as its team manager in the same save.
+
+        Version 2 added ``time_zone``; projects opened before it count their days in UTC."""
+
+        class_version = 2
 
         name: str
         client_org: str
         team_org: str
         description: str
+        time_zone: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["time_zone"] = DEFAULT_TIME_ZONE
 
         def apply(self, aggregate: Project) -> None:
             super().apply(aggregate)
@@ -125,11 +139,22 @@ class Project(LedgerAggregate):
             aggregate.client_org = self.client_org
             aggregate.team_org = self.team_org
             aggregate.description = self.description
+            aggregate.time_zone = self.time_zone
             aggregate.members = {}
             aggregate.key_contacts = {}
             aggregate.channels = ()
             aggregate.cadences = ()
             aggregate.closed = False
+            aggregate.delegates = {}
+
+    class TimeZoneChanged(LedgerAggregate.Event):
+        """The project's days are counted in another IANA time zone from now on (due dates
+        already recorded keep their instants). By: a team manager."""
+
+        time_zone: str
+
+        def apply(self, aggregate: Project) -> None:
+            aggregate.time_zone = self.time_zone
 
     class MemberAdded(LedgerAggregate.Event):
         """A person joins the project on one side with a role. By: a team manager."""
@@ -183,6 +208,46 @@ class Project(LedgerAggregate):
             aggregate.channels = self.channels
             aggregate.cadences = self.cadences
 
+    class MailSenderAllowed(LedgerAggregate.Event):
+        """Mail from ``email`` (not a member: a client's assistant, a supplier) may be recorded
+        when it reaches the project's inbox address. By: a team manager."""
+
+        email: str
+        name: str
+
+        def apply(self, aggregate: Project) -> None:
+            aggregate.mail_senders = {**aggregate.allowed_mail_senders, self.email: self.name}
+
+    class MailSenderDisallowed(LedgerAggregate.Event):
+        """Mail from ``email`` is no longer recorded. By: a team manager."""
+
+        email: str
+
+        def apply(self, aggregate: Project) -> None:
+            aggregate.mail_senders = {
+                k: v for k, v in aggregate.allowed_mail_senders.items() if k != self.email
+            }
+
+    class DelegateNamed(LedgerAggregate.Event):
+        """A member names another member of their side who may give their consent for them
+        (approve or reject a change, accept or dispute a fulfilment, agree an expectation,
+        acknowledge). By: that member themself, never on someone's behalf."""
+
+        delegate: str
+
+        def apply(self, aggregate: Project) -> None:
+            named = {*aggregate.delegations_of(self.actor), self.delegate}
+            aggregate.delegates = {**aggregate.delegations, self.actor: tuple(sorted(named))}
+
+    class DelegationRevoked(LedgerAggregate.Event):
+        """A member takes back a delegation they gave. By: that member themself."""
+
+        delegate: str
+
+        def apply(self, aggregate: Project) -> None:
+            named = set(aggregate.delegations_of(self.actor)) - {self.delegate}
+            aggregate.delegates = {**aggregate.delegations, self.actor: tuple(sorted(named))}
+
     class Closed(LedgerAggregate.Event):
         """The project ends with a summary and lessons learned; nothing more can be recorded.
         By: a team manager."""
@@ -205,6 +270,7 @@ class Project(LedgerAggregate):
         client_org: str,
         team_org: str,
         description: str = "",
+        time_zone: str = DEFAULT_TIME_ZONE,
     ) -> Project:
         return cls._open(
             cls.Opened,
@@ -215,7 +281,15 @@ class Project(LedgerAggregate):
             client_org=require_text(client_org, "client_org", max_length=200),
             team_org=require_text(team_org, "team_org", max_length=200),
             description=require_text(description, "description", empty=True),
+            time_zone=parse_time_zone(time_zone),
         )
+
+    def change_time_zone(self, act: Act, *, time_zone: str) -> None:
+        self._require_open()
+        name = parse_time_zone(time_zone)
+        if name == self.time_zone:
+            raise InvalidTransitionError(f"the project's time zone is already {name}")
+        self._record(self.TimeZoneChanged, act, time_zone=name)
 
     def add_member(self, act: Act, *, email: str, name: str, party: Party, role: Role) -> None:
         self._require_open()
@@ -268,6 +342,60 @@ class Project(LedgerAggregate):
             raise InvalidInputError("cadences", "each cadence kind may appear only once")
         self._record(self.CommunicationPlanSet, act, channels=channels, cadences=cadences)
 
+    def allow_mail_sender(self, act: Act, *, email: str, name: str = "") -> None:
+        self._require_open()
+        if email in self.members:
+            raise InvalidTransitionError(f"{email} is a member: their mail is recorded already")
+        if email in self.allowed_mail_senders:
+            raise InvalidTransitionError(f"mail from {email} is allowed already")
+        self._record(
+            self.MailSenderAllowed,
+            act,
+            email=email,
+            name=require_text(name, "name", max_length=200, empty=True),
+        )
+
+    def disallow_mail_sender(self, act: Act, *, email: str) -> None:
+        self._require_open()
+        if email not in self.allowed_mail_senders:
+            raise InvalidTransitionError(f"mail from {email} is not allowed")
+        self._record(self.MailSenderDisallowed, act, email=email)
+
+    @property
+    def allowed_mail_senders(self) -> dict[str, str]:
+        """Addresses (not members) whose mail to the inbox is recorded, with their names."""
+        senders: dict[str, str] = getattr(self, "mail_senders", {})
+        return senders
+
+    def name_delegate(self, act: Act, *, delegate: str) -> None:
+        """``act.actor`` names ``delegate`` to consent for them (see :meth:`require_consent`)."""
+        self._require_open()
+        self._require_own_act(act, "names a delegate")
+        principal = self.require_member(act.actor)
+        other = self.require_member(delegate, "delegate")
+        if delegate == act.actor:
+            raise InvalidInputError("delegate", "name someone else than yourself")
+        if other.party is not principal.party:
+            raise InvalidInputError(
+                "delegate",
+                f"{delegate} is on the {other.party} side: a delegate is on your own side",
+            )
+        if delegate in self.delegations_of(act.actor):
+            raise InvalidTransitionError(f"{delegate} is already your delegate")
+        self._record(self.DelegateNamed, act, delegate=delegate)
+
+    def revoke_delegate(self, act: Act, *, delegate: str) -> None:
+        self._require_open()
+        self._require_own_act(act, "revokes a delegation")
+        if delegate not in self.delegations_of(act.actor):
+            raise InvalidTransitionError(f"{delegate} is not your delegate")
+        self._record(self.DelegationRevoked, act, delegate=delegate)
+
+    @staticmethod
+    def _require_own_act(act: Act, step: str) -> None:
+        if act.attributed_to is not None:
+            raise NotPermittedError(f"only the member themself {step}, with their own credential")
+
     def close(self, act: Act, *, summary: str, lessons_learned: str = "") -> None:
         self._require_open()
         self._record(
@@ -297,6 +425,29 @@ class Project(LedgerAggregate):
         if act.attributed_to is not None:
             self.require_member(act.attributed_to, "attributed_to")
         return member
+
+    @property
+    def delegations(self) -> dict[str, tuple[str, ...]]:
+        """Who named whom to consent for them (member → delegates)."""
+        return getattr(self, "delegates", {})  # projects snapshotted before delegation: none
+
+    def delegations_of(self, email: str) -> tuple[str, ...]:
+        return self.delegations.get(email, ())
+
+    def require_consent(self, act: Act, step: str) -> None:
+        """Consent belongs to its owner: a step that binds ``act.principal`` (``step``, e.g.
+        "approving a change request") is taken by that person's own credential (the act's
+        actor is the principal) or by a delegate the principal named by an event of their own
+        (:meth:`name_delegate`). Anyone else recording it on their behalf is refused, from
+        either side: what someone said on a call is recorded as an interaction, and they are
+        asked to confirm it themself (an acknowledgement request)."""
+        if act.attributed_to is None or act.actor in self.delegations_of(act.attributed_to):
+            return
+        raise NotPermittedError(
+            f"{step} is the consent of {act.attributed_to}: only their own credential or a "
+            f"delegate they named may give it, not {act.actor}. Record what they said as an "
+            "interaction and send them an acknowledgement request"
+        )
 
     def party_of(self, email: str) -> Party:
         return self.member(email).party

@@ -28,7 +28,9 @@ from typing import Any, Final
 
 import orjson
 
+from ledger.domain import wording
 from ledger.domain.evidence_grades import EvidenceGrade, evidence_grade, on_record
+from ledger.domain.time import LATE_ENTRY_AFTER
 
 __all__ = ["REPORT_FORMAT", "CommitmentEvidence", "EvidenceGrade", "grade_commitments", "render"]
 
@@ -177,7 +179,10 @@ def render(index: dict[str, Any], events: Sequence[dict[str, Any]]) -> bytes:
             "<h2>People</h2>",
             _table(
                 ["person", "name", "side", "role"],
-                [[_e(p), _e(n), _e(s), _e(r)] for p, (n, s, r) in sorted(people.items())],
+                [
+                    [_e(p), _e(n), _e(wording.party(s) if s else ""), _e(wording.role(r))]
+                    for p, (n, s, r) in sorted(people.items())
+                ],
             ),
         ]
     grades = grade_commitments(ordered)
@@ -315,11 +320,11 @@ def _gap(occurred: Any, recorded: Any) -> str:
     except ValueError:
         return ""
     seconds = (b - a).total_seconds()
+    if seconds <= LATE_ENTRY_AFTER.total_seconds():  # only a material gap is news
+        return ""
     if seconds >= 86_400:
-        return f"recorded {seconds / 86_400:.1f} days after it occurred"
-    if seconds >= 3_600:
-        return f"recorded {seconds / 3_600:.1f} hours after it occurred"
-    return ""
+        return f"late entry: recorded {seconds / 86_400:.1f} days after it occurred"
+    return f"late entry: recorded {seconds / 3_600:.1f} hours after it occurred"
 
 
 def _people(events: Sequence[dict[str, Any]]) -> dict[str, tuple[str, str, str]]:

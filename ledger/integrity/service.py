@@ -7,6 +7,8 @@ plain values; nothing here imports the API or the projections.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -33,19 +35,28 @@ from ledger.integrity.log import InclusionProof, LogCorruptError, MerkleLog, Sea
 from ledger.integrity.merkle import ProofError, verify_consistency
 from ledger.integrity.records import EventTable
 from ledger.integrity.signing import (
+    KeyFileError,
     Signer,
     Verifier,
     default_key_file,
     load_or_create_signer,
 )
 from ledger.integrity.verify import VerifyResult, verify_log
+from ledger.storage.resilience import Backoff, LoopHealth, run_resiliently
 from ledger.storage.settings import Storage
 from ledger.storage.sql import SqlDatabase
 
 if TYPE_CHECKING:
     from ledger.service.base import LedgerService
 
-__all__ = ["ConsistencyProof", "Integrity"]
+__all__ = ["ConsistencyProof", "Integrity", "KeyMismatchError"]
+
+
+class KeyMismatchError(KeyFileError):
+    """The log holds checkpoints signed by another key than the one at hand (or there is no
+    key file at all): signing with a new key would make every later checkpoint unverifiable
+    against the earlier ones, so nothing is signed until the right key is restored."""
+
 
 Progress = Callable[[int, int], None]
 
@@ -99,10 +110,45 @@ class Integrity:
 
     @property
     def signer(self) -> Signer:
-        """The signing key, created on first use (see :mod:`ledger.integrity.signing`)."""
+        """The signing key, created on first use (see :mod:`ledger.integrity.signing`) — but
+        only for a log without checkpoints: a log that holds checkpoints needs the key that
+        signed them (:class:`KeyMismatchError` names it), never a new one."""
         if self._signer is None:
+            if not self.key_file.exists():
+                expected = self.expected_key()
+                if expected is not None:
+                    raise KeyMismatchError(
+                        f"the log holds checkpoints signed by key {expected}, and there is no "
+                        f"signing key at {self.key_file}: restore that key file (see "
+                        "docs/operations.md, key management); no new key is made for a log "
+                        "that has checkpoints"
+                    )
             self._signer = load_or_create_signer(self.key_file)
         return self._signer
+
+    def expected_key(self) -> str | None:
+        """``<name>+<key id>`` of the key that signed the latest kept checkpoint (``None``
+        when there is none): the key this log must be signed with."""
+        latest = self.checkpoints.latest()
+        if latest is None:
+            return None
+        return _signing_key_of(latest.note)
+
+    def check_key(self) -> None:
+        """Raise :class:`KeyMismatchError` unless the signing key is the one that signed the
+        log's latest checkpoint (or one of the trusted keys, or there is no checkpoint yet)."""
+        expected = self.expected_key()
+        if expected is None:
+            return
+        signer = self.signer
+        own = f"{signer.name}+{signer.verifier.key_id:08x}"
+        trusted = {f"{v.name}+{v.key_id:08x}" for v in self._trusted}
+        if expected != own and expected not in trusted:
+            raise KeyMismatchError(
+                f"the log's checkpoints are signed by key {expected}, but the key at "
+                f"{self.key_file} is {own} (fingerprint {signer.verifier.fingerprint}): "
+                "restore the key that goes with this database (docs/operations.md)"
+            )
 
     @property
     def verifier(self) -> Verifier:
@@ -121,7 +167,9 @@ class Integrity:
     def make_checkpoint(self, *, progress: Progress | None = None) -> Checkpoint:
         """Seal, then sign and keep a checkpoint of the whole log (the latest one, unchanged,
         if nothing was stored since). Refuses (``CheckpointError``) to sign a tree that is not
-        an extension of the latest kept checkpoint, as C2SP requires of a log."""
+        an extension of the latest kept checkpoint, as C2SP requires of a log, and to sign
+        with another key than the one that signed it (:class:`KeyMismatchError`)."""
+        self.check_key()
         self.log.seal(progress=progress)
         state = self.log.state()
         root = state.root()
@@ -160,16 +208,44 @@ class Integrity:
         every_seconds: float,
         stop: threading.Event,
         on_error: Callable[[Exception], None] | None = None,
+        health: LoopHealth | None = None,
     ) -> None:
         """Make a checkpoint every ``every_seconds`` until ``stop`` is set (for a server's
-        background thread). A failure is passed to ``on_error`` and the loop goes on: the
-        next attempt reports it again until someone looks (``accord verify``)."""
-        while not stop.wait(every_seconds):
+        background thread). The key is checked first: a log whose checkpoints another key
+        signed (or one without its key file) is refused — ``health`` says ``refused`` with
+        the key expected — and nothing is signed. Any other failure (the database restarting)
+        is passed to ``on_error``, reported in ``health`` and retried sooner than the period;
+        the loop never dies of it."""
+        health = health or LoopHealth("checkpoints")
+        try:
+            self.check_key()
+        except KeyFileError as e:
+            health.refused(e)
+            if on_error is not None:
+                on_error(e)
+            return
+        except Exception as e:  # the database is not there yet: checked again at each step
+            health.failed(e)
+
+        def step() -> float:
             try:
+                self.check_key()
                 self.make_checkpoint()
-            except Exception as e:  # keep the server's thread alive; the caller logs it
-                if on_error is not None:
+            except Exception as e:
+                if on_error is not None and not isinstance(e, KeyFileError):
                     on_error(e)
+                raise
+            return every_seconds
+
+        if stop.wait(every_seconds):
+            return
+        run_resiliently(
+            step,
+            stop=stop,
+            health=health,
+            backoff=Backoff(first=min(1.0, every_seconds), longest=every_seconds),
+            refuse=(KeyFileError,),
+        )
 
     def latest_checkpoint(self) -> Checkpoint | None:
         """The latest kept checkpoint (``None`` before the first)."""
@@ -232,6 +308,7 @@ class Integrity:
         checkpoints of (proofs from heads witnessed by included acknowledgements are always
         included)."""
         items = select_evidence(self.events, scope)
+        projects = {str(i.fields["project_id"]) for i in items if i.fields.get("project_id")}
         checkpoint = self.make_checkpoint()  # seals everything stored so far: the items too
         return build_bundle(
             items,
@@ -240,7 +317,7 @@ class Integrity:
             checkpoints=self.checkpoints,
             checkpoint=checkpoint,
             verifier=self.verifier,
-            documents=documents if documents is not None else self._document_getter(),
+            documents=documents if documents is not None else self._document_getter(projects),
             consistency_from=consistency_from,
             created_at=created_at,
         )
@@ -255,12 +332,16 @@ class Integrity:
         temporary.replace(path)
         return len(data)
 
-    def _document_getter(self) -> DocumentGetter:
+    def _document_getter(self, projects: set[str]) -> DocumentGetter:
+        """Documents held by one of ``projects`` (stored through it): an event that merely
+        names a digest does not bring another project's document into a bundle."""
         from ledger.storage.documents import DocumentIntegrityError, DocumentStore
 
         store = DocumentStore(self.db)
 
         def get(digest: str) -> HeldDocument | None:
+            if not store.holders(digest) & projects:
+                return None
             try:
                 found = store.load(digest)
             except DocumentIntegrityError:
@@ -287,3 +368,17 @@ class Integrity:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _signing_key_of(note: str) -> str | None:
+    """``<name>+<key id>`` of the first signature line of a signed note."""
+    _, _, signatures = note.rstrip("\n").rpartition("\n\n")
+    for line in signatures.splitlines():
+        name, _, encoded = line[1:].strip().rpartition(" ")
+        try:
+            raw = base64.b64decode(encoded, validate=True)
+        except (ValueError, binascii.Error):
+            continue
+        if len(raw) >= 4:
+            return f"{name}+{int.from_bytes(raw[:4], 'big'):08x}"
+    return None

@@ -15,7 +15,9 @@
 
 UIDs are stable (``commitment-<id>@accord`` ...): a calendar that refreshes the feed updates
 an event in place. ``DTSTAMP`` is when the item last changed in the ledger and ``SEQUENCE`` its
-version, so the same ledger gives the same bytes. Times are written in UTC.
+version, so the same ledger gives the same bytes. Times are written in UTC; ``X-WR-TIMEZONE``
+names the project's zone. What people read is in words: "weekly report every week, by Pat
+Morgan", not ``weekly_report every P7D, by pat@...``.
 
 The HTTP route and the person's revocable calendar token are the API's (calendar apps cannot
 send headers); this module only builds the feed.
@@ -31,6 +33,7 @@ from uuid import UUID
 
 from icalendar import Calendar, Event
 
+from ledger.domain import wording
 from ledger.domain.acknowledgement import AcknowledgementRequest, AcknowledgementState
 from ledger.domain.commitment import Commitment, CommitmentState
 from ledger.domain.expectation import Expectation, ExpectationKind, ExpectationState
@@ -58,7 +61,8 @@ def calendar_feed(ledger: Ledger, project_id: UUID, person: str) -> bytes:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", f"{project.name} (Accord)")
-    calendar.add("x-wr-caldesc", f"Due dates of {project.name} for {person}")
+    calendar.add("x-wr-caldesc", f"Due dates of {project.name} for {_name(project, person)}")
+    calendar.add("x-wr-timezone", project.time_zone)
     events = [
         *_commitments(ledger, project, person),
         *_milestones(ledger, project),
@@ -113,8 +117,9 @@ def _commitments(ledger: Ledger, project: Project, person: str) -> Iterator[Date
         event = _event(f"commitment-{c.id}@accord", summary, c.modified_on, c.version, "commitment")
         event.add(
             "description",
-            f"{c.promisor} promised {c.promisee}: {c.statement}\n"
-            f"State: {c.state}. Project: {project.name}. Commitment {c.id}.",
+            f"{_name(project, c.promisor)} promised {_name(project, c.promisee)}: "
+            f"{c.statement}\n"
+            f"State: {wording.state(c.state)}. Project: {project.name}. Commitment {c.id}.",
         )
         yield _dated(event, c.due_at)
 
@@ -141,7 +146,7 @@ def _acknowledgements(ledger: Ledger, project: Project, person: str) -> Iterator
         r = item.aggregate
         if r.person != person or r.state is not AcknowledgementState.REQUESTED or not r.due_at:
             continue
-        what = _title_of(ledger, r.subject_id) or str(r.subject_kind).replace("_", " ")
+        what = _title_of(ledger, r.subject_id) or wording.kind(str(r.subject_kind))
         event = _event(
             f"acknowledgement-{r.id}@accord",
             f"Acknowledge: {what}",
@@ -151,11 +156,16 @@ def _acknowledgements(ledger: Ledger, project: Project, person: str) -> Iterator
         )
         event.add(
             "description",
-            f"{r.requested_by} asked you to acknowledge the "
-            f"{str(r.subject_kind).replace('_', ' ')} {r.subject_id} "
+            f"{_name(project, r.requested_by)} asked you to acknowledge the "
+            f"{wording.kind(str(r.subject_kind))} {r.subject_id} "
             f"(version {r.subject_version}). Project: {project.name}.",
         )
         yield _dated(event, r.due_at)
+
+
+def _name(project: Project, email: str) -> str:
+    """A person by name where the project knows one (members), else by address."""
+    return wording.person(email, lambda e: m.name if (m := project.members.get(e)) else None)
 
 
 def _title_of(ledger: Ledger, item_id: UUID) -> str | None:
@@ -179,7 +189,7 @@ def _cadences(ledger: Ledger, project: Project, person: str) -> Iterator[Dated]:
             continue
         first = cadence.starts_on or plan.occurred_at.date()
         slug = re.sub(r"[^a-z0-9]+", "-", cadence.kind.lower()).strip("-") or "cadence"
-        name = cadence.kind.replace("_", " ")
+        name = wording.cadence_kind(cadence.kind)
         event = _event(
             f"cadence-{project.id}-{slug}@accord",
             f"{name[:1].upper()}{name[1:]} due",
@@ -191,8 +201,8 @@ def _cadences(ledger: Ledger, project: Project, person: str) -> Iterator[Dated]:
         _repeat(event, cadence, first)
         event.add(
             "description",
-            f"The communication plan of {project.name}: {name} every {cadence.every}, "
-            f"by {cadence.owner}.",
+            f"The communication plan of {project.name}: {name} {wording.every(cadence.every)}, "
+            f"by {_name(project, cadence.owner)}.",
         )
         yield dated
 

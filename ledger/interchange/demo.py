@@ -24,6 +24,7 @@ from ledger.domain.acknowledgement import AcknowledgementState, acknowledgement_
 from ledger.domain.change_request import ChangeRequestState
 from ledger.domain.commitment import CommitmentState
 from ledger.domain.project import Project
+from ledger.domain.time import in_zone
 from ledger.service.application import Ledger
 
 PM = "pat.morgan@acme-digital.example"
@@ -49,7 +50,13 @@ class DemoResult:
     people: dict[str, str]
 
 
-def record_demo(ledger: Ledger, *, now: datetime | None = None) -> DemoResult:
+#: The demo team works in Shanghai (UTC+8): its days, due dates and weekly deadlines end there.
+TIME_ZONE = "Asia/Shanghai"
+
+
+def record_demo(
+    ledger: Ledger, *, now: datetime | None = None, time_zone: str = TIME_ZONE
+) -> DemoResult:
     """Record the demo project in ``ledger`` (or complete it, if a run was interrupted)."""
     now = now or datetime.now(UTC)
     project_id = ledger.open_project(
@@ -59,13 +66,16 @@ def record_demo(ledger: Ledger, *, now: datetime | None = None) -> DemoResult:
         team_org="Acme Digital",
         description="Self-service portal for Northwind's B2B customers: orders, invoices, tickets.",
         actor_name="Pat Morgan",
+        time_zone=time_zone,
         occurred_at=now - timedelta(days=30),
         idempotency_key="demo:project",
     ).id
-    # Anchor the story on the first run: the kickoff is two days after the project opened.
+    # Anchor the story on the first run: the kickoff is two days after the project opened, at
+    # 09:00 in the project's time zone.
     opened = next(iter(ledger.events.get(project_id, lte=1)))
     opened_at: datetime = opened.occurred_at  # type: ignore[attr-defined]
-    kickoff = opened_at.replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=2)
+    local = in_zone(opened_at, ledger.get_project(project_id).time_zone)
+    kickoff = local.replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=2)
     _Demo(ledger, project_id, kickoff).record()
     return DemoResult(project_id, PROJECT_NAME, dict(PEOPLE))
 

@@ -11,10 +11,12 @@ Formats:
 * **JSONL** — one JSON object per line, UTF-8; values keep their structure (lists, nested
   objects); times are ISO 8601 with their offset; amounts are strings (exact decimals).
 * **CSV** — UTF-8 with a byte-order mark (so spreadsheet programs detect the encoding), a
-  header row, ``\\r\\n`` line ends, ISO 8601 times. Lists are joined with ``"; "``, nested
-  objects written as JSON. A text cell beginning with ``=``, ``+``, ``-``, ``@``, a tab or a
-  carriage return is prefixed with ``'`` so that no spreadsheet runs it as a formula (imported
-  email subjects are written by strangers); :func:`read_csv` removes that prefix again.
+  header row in words for the people who open it ("Happened at", "Whose move (side)": see
+  :func:`ledger.domain.wording.header`; :func:`read_csv` maps them back to the column
+  names), ``\\r\\n`` line ends, ISO 8601 times. Lists are joined with ``"; "``, nested objects
+  written as JSON. A text cell beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+  return is prefixed with ``'`` so that no spreadsheet runs it as a formula (imported email
+  subjects are written by strangers); :func:`read_csv` removes that prefix again.
 """
 
 from __future__ import annotations
@@ -32,10 +34,11 @@ from uuid import UUID
 
 import orjson
 
-from ledger.domain import catalogue
+from ledger.domain import catalogue, wording
 from ledger.domain.commitment import Commitment, CommitmentState
 from ledger.domain.envelope import utcnow
 from ledger.domain.errors import InvalidInputError
+from ledger.domain.time import is_overdue
 from ledger.domain.values import ImmutableModel
 from ledger.storage.reading import project_events, project_items
 
@@ -155,7 +158,7 @@ def write_csv(rows: Iterable[Row], columns: Iterable[str], out: IO[bytes]) -> in
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
     try:
         writer = csv.writer(text, lineterminator="\r\n")
-        writer.writerow(header)
+        writer.writerow([wording.header(name) for name in header])
         count = 0
         for row in rows:
             writer.writerow([csv_cell(row.get(name)) for name in header])
@@ -170,7 +173,7 @@ def read_csv(data: bytes) -> list[dict[str, str]]:
     """Read an export written by :func:`write_csv` back: one dict of cell texts per row, the
     formula guard removed."""
     reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""))
-    return [{k: _unguard(v) for k, v in row.items()} for row in reader]
+    return [{wording.column_of(k): _unguard(v) for k, v in row.items()} for row in reader]
 
 
 def _unguard(cell: str) -> str:
@@ -236,7 +239,7 @@ def _commitment_rows(ledger: Ledger, project_id: UUID) -> Iterator[Row]:
             "promisee": c.promisee,
             "due_at": c.due_at,
             "state": c.state,
-            "overdue": bool(live and c.due_at is not None and c.due_at < now),
+            "overdue": is_overdue(c.due_at, now, live=live),
             "acknowledged_by": c.acknowledged_by,
             "proposed_due_at": c.proposal.due_at if c.proposal is not None else None,
             "proposed_statement": c.proposal.statement if c.proposal is not None else None,

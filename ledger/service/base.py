@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 from uuid import UUID, uuid4
 
@@ -22,10 +22,14 @@ from ledger.domain.envelope import Act, LedgerAggregate
 from ledger.domain.errors import ConflictError
 from ledger.domain.ids import derive_id
 from ledger.domain.project import Member, Project, ProjectNotFoundError
+from ledger.domain.time import due_at_for, require_plausible_due
 from ledger.integrity.checkpoints import CheckpointHead, CheckpointStore
+from ledger.storage import outcome
+from ledger.storage.availability import check_storage
 from ledger.storage.eventlog import EventLog
+from ledger.storage.pools import install_sweeping_check
 from ledger.storage.settings import Storage, parse_database_url
-from ledger.storage.sql import SqlDatabase
+from ledger.storage.sql import SqlDatabase, prepare_sqlite_file
 from ledger.storage.transcoding import OrjsonTranscoder, StrictMapper
 
 A = TypeVar("A", bound=LedgerAggregate)
@@ -72,7 +76,13 @@ class LedgerService(Application[UUID]):
 
     def __init__(self, database_url: str | None = None, env: Mapping[str, str] | None = None):
         self.storage: Storage = parse_database_url(database_url)
+        check_storage(self.storage)  # StorageUnavailableError: one line, at once
+        if self.storage.is_sqlite:
+            prepare_sqlite_file(self.storage.env["SQLITE_DBNAME"])
         super().__init__(env={**self.storage.env, **(env or {})})
+        datastore = getattr(self.recorder, "datastore", None)
+        if datastore is not None and getattr(datastore, "pre_ping", False):
+            install_sweeping_check(datastore.pool)  # see ledger.storage.pools
         self._sql: SqlDatabase | None = None  # opened on first use
         self._sql_lock = threading.Lock()
 
@@ -127,10 +137,13 @@ class LedgerService(Application[UUID]):
         the membership check of every command cheap). After :meth:`remember_project` in the
         same context, that project is answered again without asking the database."""
         checked = _CHECKED_PROJECT.get()
-        if checked is not None and checked.id == project_id and not for_update:
+        pinned = self._pinned_version(project_id)
+        if checked is not None and checked.id == project_id and not for_update and not pinned:
             return checked
         try:
-            project: object = self.repository.get(project_id, deepcopy_from_cache=for_update)
+            project: object = self.repository.get(
+                project_id, deepcopy_from_cache=for_update, version=pinned
+            )
         except AggregateNotFoundError:
             raise ProjectNotFoundError(f"project {project_id} not found") from None
         if not isinstance(project, Project):
@@ -162,7 +175,7 @@ class LedgerService(Application[UUID]):
         another project is "not found", never disclosed."""
         error = error or not_found_error(cls)
         try:
-            item: object = self.repository.get(item_id)
+            item: object = self.repository.get(item_id, version=self._pinned_version(item_id))
         except AggregateNotFoundError:
             raise error(f"{cls.__name__.lower()} {item_id} not found") from None
         if not isinstance(item, cls) or item.project_id != project_id:
@@ -212,6 +225,25 @@ class LedgerService(Application[UUID]):
         item = self.load_for_update(cls, project_id, item_id, expected_version)
         return Step(project, act, item)
 
+    def require_consent(self, project_id: UUID, act: Act, step: str) -> None:
+        """``step`` binds ``act.principal``: their own credential or their named delegate only
+        (see :meth:`ledger.domain.project.Project.require_consent`)."""
+        self.get_project(project_id).require_consent(act, step)
+
+    @staticmethod
+    def due_in(
+        project: Project, value: date | datetime | None, field: str = "due_at"
+    ) -> datetime | None:
+        """A due time as the ledger stores it: an instant stays itself, a plain date is due by
+        the end of that day in the project's time zone; a year that is clearly a typo is
+        refused."""
+        if value is None:
+            return None
+        if isinstance(value, date):
+            require_plausible_due(value, field)
+            return due_at_for(value, project.time_zone)
+        return value  # not a date: the aggregate names what is wrong with it
+
     @staticmethod
     def require_members(project: Project, **people: str) -> None:
         """Each named person (keyword = the input field) is a current member."""
@@ -225,17 +257,47 @@ class LedgerService(Application[UUID]):
         self.check_version(item, expected_version)
         return item
 
+    @staticmethod
+    def _pinned_version(aggregate_id: UUID) -> int | None:
+        """The version to read ``aggregate_id`` at when the command retries a save whose
+        outcome was unknown (see :mod:`ledger.storage.outcome`); ``None``: the current one."""
+        doubt = outcome.in_doubt()
+        if doubt is None:
+            return None
+        return doubt.pins().get(aggregate_id)
+
+    def _stored_already(self) -> bool:
+        """True if this command retries a save in doubt and that save's events are stored
+        (exactly its bytes, at its ids and versions)."""
+        doubt = outcome.in_doubt()
+        if doubt is None or not doubt.events:
+            return False
+        for event in doubt.events:
+            stored = self.event_log.stored_event(
+                UUID(event.originator_id), event.originator_version
+            )
+            if stored is None or outcome.digest(stored.state) != event.sha256:
+                return False
+        return True
+
     def save_changes(self, *aggregates: LedgerAggregate) -> Recorded:
         """Save atomically; a concurrent write to any of them is a :class:`ConflictError`.
         The result names the first aggregate, the one the command was about."""
+        doubt = outcome.in_doubt()
         try:
             recordings = self.save(*aggregates)
         except IntegrityError:
+            if self._stored_already():  # the retry of a save that was stored after all
+                assert doubt is not None
+                doubt.settled = True
+                return Recorded(aggregates[0].id, aggregates[0].version, 0)
             # The cache holds copies (deep-copied on get), so it is unharmed; fast-forward
             # brings it up to the other writer's events on the next get.
             raise ConflictError(
                 "someone else changed this item at the same time; reload it and try again"
             ) from None
+        if doubt is not None:
+            doubt.settled = True
         return _recorded(aggregates[0], recordings)
 
     def create_once(self, new_id: UUID, build: Callable[[], Sequence[LedgerAggregate]]) -> Recorded:

@@ -17,6 +17,13 @@ events are stored by eventsourcing's recorder, on its own connection). An import
 between the two leaves documents that no event references yet; running the import again finds
 them already stored and records the events. A document is never deleted by the ledger: it is
 part of the evidence of the events that name it.
+
+Naming a digest grants nothing. Each document keeps which projects *hold* it
+(``document_holders``): those through which its bytes were stored (an import into the project,
+by a member). The API serves a document only to members of a project that holds it and whose
+items reference it; an evidence bundle includes it only if one of its projects holds it. Documents
+stored before holders were kept are given to the project whose item referenced them first
+(:mod:`api.item_index` does it, reading the log in order).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
+from uuid import UUID
 
 from ledger.domain.errors import InvalidInputError
 from ledger.domain.validation import sha256_hex
@@ -44,6 +52,23 @@ _SCHEMA = (
     " stored_at TEXT NOT NULL,"
     " content BLOB NOT NULL"
     ")",
+)
+
+HOLDERS = "document_holders"
+
+_SCHEMA_HOLDERS = (
+    f"CREATE TABLE IF NOT EXISTS {HOLDERS} ("
+    " sha256 TEXT NOT NULL,"
+    " project_id TEXT NOT NULL,"
+    " stored_by TEXT,"
+    " stored_at TEXT NOT NULL,"
+    " PRIMARY KEY (sha256, project_id)"
+    ")",
+)
+
+_INSERT_HOLDER = (
+    f"INSERT INTO {HOLDERS} (sha256, project_id, stored_by, stored_at) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (sha256, project_id) DO NOTHING"
 )
 
 _INSERT = (
@@ -116,19 +141,34 @@ class DocumentStore:
         else:
             self.db = SqlDatabase(database)
             self._owns_db = True
-        self.db.ensure_schema(_SCHEMA)
+        self.db.ensure_schema((*_SCHEMA, *_SCHEMA_HOLDERS))
 
     # ------------------------------------------------------------------------- writing
 
     def put(
-        self, data: bytes, *, media_type: str | None = None, filename: str | None = None
+        self,
+        data: bytes,
+        *,
+        media_type: str | None = None,
+        filename: str | None = None,
+        project_id: UUID | str | None = None,
+        stored_by: str | None = None,
     ) -> str:
-        """Store ``data`` (unless already stored) and return its digest."""
-        return self.put_many([NewDocument(data, media_type, filename)])[0]
+        """Store ``data`` (unless already stored) and return its digest; ``project_id``: the
+        project it is stored through (which then holds it), ``stored_by``: who did."""
+        document = NewDocument(data, media_type, filename)
+        return self.put_many([document], project_id=project_id, stored_by=stored_by)[0]
 
-    def put_many(self, documents: Sequence[NewDocument]) -> list[str]:
+    def put_many(
+        self,
+        documents: Sequence[NewDocument],
+        *,
+        project_id: UUID | str | None = None,
+        stored_by: str | None = None,
+    ) -> list[str]:
         """Store several documents in one transaction; returns their digests in order.
-        Documents already stored (or repeated in ``documents``) are stored once."""
+        Documents already stored (or repeated in ``documents``) are stored once; each is held
+        by ``project_id`` from then on (if given)."""
         rows: dict[str, tuple[object, ...]] = {}
         digests = []
         stored_at = datetime.now(UTC).isoformat()
@@ -152,7 +192,28 @@ class DocumentStore:
         if rows:
             with self.db.transaction() as tx:
                 tx.executemany(_INSERT, list(rows.values()))
+                if project_id is not None:
+                    tx.executemany(
+                        _INSERT_HOLDER,
+                        [(sha, str(project_id), stored_by, stored_at) for sha in rows],
+                    )
         return digests
+
+    def holds(self, project_id: UUID | str, sha256: str) -> bool:
+        """Whether the project holds the document (its bytes were stored through it)."""
+        key = sha256_hex(sha256, "sha256")
+        return bool(
+            self.db.query(
+                f"SELECT 1 FROM {HOLDERS} WHERE sha256 = ? AND project_id = ?",
+                (key, str(project_id)),
+            )
+        )
+
+    def holders(self, sha256: str) -> set[str]:
+        """The projects (ids, as text) that hold the document."""
+        key = sha256_hex(sha256, "sha256")
+        rows = self.db.query(f"SELECT project_id FROM {HOLDERS} WHERE sha256 = ?", (key,))
+        return {str(r[0]) for r in rows}
 
     # ------------------------------------------------------------------------- reading
 

@@ -19,7 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 from psycopg.sql import SQL, Identifier
@@ -152,6 +152,11 @@ class EventLog:
                 curs.execute(query, [list(ids)])
                 return {UUID(str(row["originator_id"])): row["version"] for row in curs.fetchall()}
         return {i: v for i in ids if (v := self.version_of(i)) is not None}
+
+    def stored_event(self, aggregate_id: UUID, version: int) -> StoredEvent | None:
+        """The stored event ``version`` of ``aggregate_id``, exactly as stored, if any."""
+        found = self.app.recorder.select_events(aggregate_id, gt=version - 1, lte=version)
+        return found[0] if found else None
 
     def version_of(self, aggregate_id: UUID) -> int | None:
         """The current version of ``aggregate_id``, or None if nothing is stored for it."""

@@ -77,4 +77,16 @@ def project_items(
     return items
 
 
-__all__ = ["Item", "project_events", "project_items"]
+def opened_projects(ledger: Application[UUID], opened: type[LedgerAggregate.Created]) -> list[UUID]:
+    """The ids of every project ever opened (their ``opened`` events), oldest first."""
+    ids: list[UUID] = []
+    start = 1
+    while True:
+        page = ledger.recorder.select_notifications(start, PAGE, topics=[get_topic(opened)])
+        ids += [n.originator_id for n in page]  # type: ignore[misc]
+        if len(page) < PAGE:
+            return ids
+        start = page[-1].id + 1
+
+
+__all__ = ["Item", "opened_projects", "project_events", "project_items"]

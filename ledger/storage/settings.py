@@ -2,8 +2,10 @@
 
 ``ACCORD_DATABASE_URL`` is either ``sqlite:///path/to/file.db`` (relative paths are relative to
 the working directory; the default is ``sqlite:///accord-data/accord.db``) or
-``postgresql://user:password@host:port/dbname[?schema=name]``. :func:`storage_env` turns it into the
-settings eventsourcing reads.
+``postgresql://user:password@host:port/dbname[?schema=name][&connect_timeout=seconds]``.
+:func:`storage_env` turns it into the settings eventsourcing reads.
+Whether the storage is there and is Accord's is checked when it is opened
+(:mod:`ledger.storage.availability`).
 """
 
 from __future__ import annotations
@@ -71,13 +73,22 @@ def _sqlite_env(url: str) -> dict[str, str]:
         )
     if path != ":memory:":
         file = Path(path)
-        file.parent.mkdir(parents=True, exist_ok=True)
+        if url == DEFAULT_DATABASE_URL:
+            # Only the default folder is made without asking: a mistyped path must not quietly
+            # start a new, empty ledger (``accord init --create`` makes any other folder).
+            file.parent.mkdir(parents=True, exist_ok=True)
         path = str(file)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": path,
         "SQLITE_LOCK_TIMEOUT": "10",
     }
+
+
+def _connect_timeout() -> int:
+    from ledger.storage.availability import connect_timeout
+
+    return connect_timeout()
 
 
 def _postgres_env(url: str) -> dict[str, str]:
@@ -102,13 +113,22 @@ def _postgres_env(url: str) -> dict[str, str]:
         "POSTGRES_PORT": str(port),
         "POSTGRES_USER": unquote(parts.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
-        "POSTGRES_CONNECT_TIMEOUT": "10",
+        # How long to wait for the server (and for a pooled connection): ACCORD_CONNECT_TIMEOUT.
+        "POSTGRES_CONNECT_TIMEOUT": str(_connect_timeout()),
         "POSTGRES_POOL_SIZE": "5",
         "POSTGRES_MAX_OVERFLOW": "10",
+        # Test each pooled connection before use: after a database restart, none is dead.
+        "POSTGRES_PRE_PING": "y",
         # Never POSTGRES_ENABLE_DB_FUNCTIONS: with it, tracking rows are silently not written.
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
     }
     query = parse_qs(parts.query)
     if "schema" in query:
         env["POSTGRES_SCHEMA"] = query["schema"][0]
+    if "connect_timeout" in query:
+        # Seconds to connect, and to wait for a pooled connection while the database is away.
+        timeout = query["connect_timeout"][0]
+        if not timeout.isdigit() or int(timeout) < 1:
+            raise StorageURLError(f"{url!r}: connect_timeout is a whole number of seconds")
+        env["POSTGRES_CONNECT_TIMEOUT"] = timeout
     return env

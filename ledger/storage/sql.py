@@ -20,6 +20,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+from ledger.storage.availability import check_storage, connect_timeout, postgres_conninfo
+from ledger.storage.pools import install_sweeping_check
 from ledger.storage.settings import Storage, parse_database_url
 
 Row = tuple[Any, ...]
@@ -122,6 +124,7 @@ class SqlDatabase:
         fsyncs) to a thread of its own, so the next batch is computed meanwhile."""
         self.durable = durable
         self.storage = storage if isinstance(storage, Storage) else parse_database_url(storage)
+        check_storage(self.storage)  # StorageUnavailableError: one line, at once
         self.dialect = "sqlite" if self.storage.is_sqlite else "postgresql"
         self._local = threading.local()
         self._sqlite_connections: list[sqlite3.Connection] = []
@@ -133,20 +136,21 @@ class SqlDatabase:
         if self.dialect == "postgresql":
             from psycopg_pool import ConnectionPool
 
-            env = self.storage.env
-            conninfo = (
-                f"host={env['POSTGRES_HOST']} port={env['POSTGRES_PORT']} "
-                f"dbname={env['POSTGRES_DBNAME']} user={env['POSTGRES_USER']} "
-                f"connect_timeout={env.get('POSTGRES_CONNECT_TIMEOUT', '10')}"
-            )
-            kwargs: dict[str, Any] = {}
-            if env.get("POSTGRES_PASSWORD"):
-                kwargs["password"] = env["POSTGRES_PASSWORD"]
-            if env.get("POSTGRES_SCHEMA"):
-                kwargs["options"] = f"-c search_path={env['POSTGRES_SCHEMA']}"
+            conninfo, kwargs = postgres_conninfo(self.storage.env)
+            # ``check``: a connection is tested (one round trip) before it is handed out, so
+            # that after a database restart no request gets a dead one; ``timeout``: how long
+            # a request waits for a connection while the database is away.
             self._pool = ConnectionPool(
-                conninfo, kwargs=kwargs, min_size=1, max_size=8, open=True, name="accord-sql"
+                conninfo,
+                kwargs=kwargs,
+                min_size=1,
+                max_size=8,
+                open=True,
+                name="accord-sql",
+                check=ConnectionPool.check_connection,
+                timeout=float(self.storage.env.get("POSTGRES_CONNECT_TIMEOUT", connect_timeout())),
             )
+            install_sweeping_check(self._pool)  # see ledger.storage.pools
 
     # ------------------------------------------------------------------ transactions
 
@@ -179,8 +183,8 @@ class SqlDatabase:
         if conn is None:
             path = self.storage.env["SQLITE_DBNAME"]
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-            conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=30000")
+            switch_to_wal(conn)
             # Views and the Merkle log are indexed by random UUIDs: keep their b-trees in memory
             # (64 MiB per connection) rather than SQLite's 2 MiB default.
             conn.execute("PRAGMA cache_size=-65536")
@@ -246,6 +250,43 @@ class SqlDatabase:
         return rows
 
 
+#: Attempts at switching a new SQLite file to WAL while others open it too.
+WAL_ATTEMPTS = 50
+
+
+def switch_to_wal(conn: sqlite3.Connection) -> None:
+    """Put the connection's database in WAL mode (kept in the file: later opens find it so).
+
+    A brand-new file opened by several processes at once: the switch needs the file to itself
+    and SQLite answers "database is locked" at once, without waiting for its busy timeout, while
+    another connection has it open or is switching it. Retried with a growing pause (about 6 s
+    in all); once the file is in WAL mode the switch is a no-op that every opener gets."""
+    for attempt in range(WAL_ATTEMPTS):
+        try:
+            (mode,) = conn.execute("PRAGMA journal_mode=WAL").fetchone()
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) and "busy" not in str(e):
+                raise
+            mode = None
+        if mode is not None and str(mode).lower() in ("wal", "memory"):
+            return
+        if attempt == WAL_ATTEMPTS - 1:
+            raise sqlite3.OperationalError("database is locked: could not switch it to WAL")
+        time.sleep(min(0.01 * (attempt + 1), 0.2))
+
+
+def prepare_sqlite_file(path: str) -> None:
+    """Switch a SQLite file to WAL before eventsourcing opens it (its datastore switches without
+    retrying; see :func:`switch_to_wal`)."""
+    if path == ":memory:" or "mode=memory" in path:
+        return
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    try:
+        switch_to_wal(conn)
+    finally:
+        conn.close()
+
+
 class _Checkpointer:
     """Checkpoints a SQLite file's WAL in a thread of its own, when asked after a commit.
 
@@ -299,4 +340,10 @@ class _Checkpointer:
             thread.join()
 
 
-__all__ = ["Row", "SqlDatabase", "Transaction"]
+__all__ = [
+    "Row",
+    "SqlDatabase",
+    "Transaction",
+    "prepare_sqlite_file",
+    "switch_to_wal",
+]

@@ -280,8 +280,27 @@ COMMANDS = [
         frozenset({"team_manager"}),
     ),
     Action(
+        # Anyone who records names a delegate of their own side, in person (TEAM cannot name
+        # themself; the client side cannot name a team member).
+        "name delegate",
+        post("/delegates", {"delegate": TEAM}),
+        frozenset({"team_manager"}),
+        special={"team_member": 422, "client_member": 422, "client_approver": 422},
+    ),
+    Action(
+        "revoke delegate",  # nobody named CLIENT: refused as a transition, not as a role
+        post("/delegates/revoke", {"delegate": CLIENT}),
+        RECORDERS,
+        success=409,
+    ),
+    Action(
         "set communication plan",
         post("/communication-plan", {"channels": [], "cadences": []}),
+        frozenset({"team_manager"}),
+    ),
+    Action(
+        "change time zone",
+        post("/time-zone", {"time_zone": "Asia/Tokyo"}),
         frozenset({"team_manager"}),
     ),
     Action("close project", close_project, frozenset({"team_manager"})),

@@ -121,7 +121,8 @@ def test_import_minutes_with_errors_naming_lines(database_url: str, tmp_path: Pa
     assert len(Calendar.from_ical(out).walk("VEVENT")) == 2  # due to PM, and PM's own
 
 
-def test_errors_exit_2_with_a_message(database_url: str) -> None:
+def test_errors_exit_with_the_documented_status_and_a_message(database_url: str) -> None:
+    """docs/cli.md: 2 usage, 3 not found, 5 refused by the ledger."""
     project_id = str(project(database_url))
     eml = str(DATA / "email" / "eml")
     code, _, err = accord(database_url, "import", "eml", eml, "--project", "x", "--as", PM)
@@ -130,12 +131,12 @@ def test_errors_exit_2_with_a_message(database_url: str) -> None:
     code, _, err = accord(
         database_url, "import", "eml", eml, "--project", project_id, "--as", "who@else.test"
     )
-    assert code == 2
+    assert code == 5
     assert "not a member" in err
     code, _, err = accord(
         database_url, "import", "mbox", "missing.mbox", "--project", project_id, "--as", PM
     )
-    assert code == 2
+    assert code == 3
     assert "no such file" in err
     code, _, err = accord(
         database_url, "export", "--project", project_id, "--format", "csv", "--view", "x"
@@ -184,5 +185,5 @@ def test_calendar_tokens_from_the_command_line(database_url: str) -> None:
     code, _, err = accord(
         database_url, "token", "calendar", "--project", project_id, "--person", "who@else.test"
     )
-    assert code == 2
+    assert code == 5  # refused by the ledger: not a member
     assert "who@else.test" in err

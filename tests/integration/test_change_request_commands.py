@@ -111,9 +111,11 @@ class Baseline:
 
 def test_approval_revises_the_affected_expectations_in_the_same_save(ledger: Ledger) -> None:
     b = Baseline(ledger)
+    # The sponsor named a colleague to approve for them (by an event of their own).
+    ledger.name_delegate(SPONSOR, b.project_id, delegate=CLIENT)
     before = positions(ledger)
     recorded = ledger.approve_change(
-        PM, b.project_id, b.change, attributed_to=SPONSOR, conditions="Search by May"
+        CLIENT, b.project_id, b.change, attributed_to=SPONSOR, conditions="Search by May"
     )
     assert recorded.id == b.change
     assert recorded.version == 3
@@ -137,10 +139,38 @@ def test_approval_revises_the_affected_expectations_in_the_same_save(ledger: Led
     revised = list(ledger.events.get(b.milestone))[-1]
     assert isinstance(revised, Expectation.Revised)
     assert (revised.cause, revised.change_request_id) == (RevisionCause.CHANGE_REQUEST, b.change)
-    assert (revised.actor, revised.attributed_to) == (PM, SPONSOR)
+    assert (revised.actor, revised.attributed_to) == (CLIENT, SPONSOR)
     approved = list(ledger.events.get(b.change))[-1]
     assert isinstance(approved, ChangeRequest.Approved)
     assert len(approved.revisions) == 2
+
+
+@pytest.mark.parametrize("step", ["approve", "reject"])
+def test_only_the_approver_or_their_delegate_decides_for_them(ledger: Ledger, step: str) -> None:
+    """Consent belongs to its owner: the team cannot approve "as" the client's approver, nor
+    can a client colleague the approver did not name (or named, then revoked)."""
+    b = Baseline(ledger)
+    stored = positions(ledger)
+
+    def decide(who: str) -> object:
+        if step == "approve":
+            return ledger.approve_change(who, b.project_id, b.change, attributed_to=SPONSOR)
+        return ledger.reject_change(
+            who, b.project_id, b.change, attributed_to=SPONSOR, reason="too dear"
+        )
+
+    for who in (PM, DEV, CLIENT):
+        with pytest.raises(NotPermittedError, match=f"consent of {SPONSOR}"):
+            decide(who)
+    with pytest.raises(InvalidInputError, match="own side"):
+        ledger.name_delegate(SPONSOR, b.project_id, delegate=PM)
+    ledger.name_delegate(SPONSOR, b.project_id, delegate=CLIENT)
+    ledger.revoke_delegate(SPONSOR, b.project_id, delegate=CLIENT)
+    with pytest.raises(NotPermittedError, match=f"consent of {SPONSOR}"):
+        decide(CLIENT)
+    assert b.get().state is ChangeRequestState.ASSESSED
+    assert positions(ledger) == stored + 2  # only the delegation, named and revoked
+    decide(SPONSOR)  # in person: always
 
 
 def test_approval_before_assessment_is_refused_and_nothing_stored(ledger: Ledger) -> None:
@@ -159,7 +189,7 @@ def test_approval_by_anyone_but_a_client_approver_is_refused(ledger: Ledger, who
     with pytest.raises(NotPermittedError, match="client approver"):
         ledger.approve_change(who, b.project_id, b.change)
     # Recording it on behalf of a team member does not help either.
-    with pytest.raises(NotPermittedError, match="client approver"):
+    with pytest.raises(NotPermittedError, match=r"client approver|consent of"):
         ledger.approve_change(SPONSOR, b.project_id, b.change, attributed_to=PM)
     assert positions(ledger) == stored
     assert b.get().state is ChangeRequestState.ASSESSED

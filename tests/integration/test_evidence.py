@@ -152,12 +152,16 @@ def test_the_time_window(ledger: Ledger, tmp_path: Path) -> None:
 
 @pytest.fixture
 def bundle(ledger: Ledger, tmp_path: Path) -> tuple[bytes, Integrity, Ledger]:
-    record_demo(ledger)
+    project_id = record_demo(ledger).project_id
     store = DocumentStore(ledger.storage)
-    digest = store.put(b"From: sam\n\nWe will confirm the hosting provider.", filename="m.eml")
+    # Stored through the project (as an import does): the project holds it.
+    digest = store.put(
+        b"From: sam\n\nWe will confirm the hosting provider.", filename="m.eml",
+        project_id=project_id, stored_by=PM,
+    )  # fmt: skip
     store.close()
     call = ledger.record_interaction(
-        PM, record_demo(ledger).project_id, channel="email", subject="Hosting",
+        PM, project_id, channel="email", subject="Hosting",
         summary="Sam promises", from_address=SPONSOR, to=[PM], body_sha256=digest,
     ).id  # fmt: skip
     integrity = open_integrity(ledger, tmp_path)

@@ -61,8 +61,9 @@ def test_expectations_of_every_shape_are_stored_and_read_back_exactly(
     ledger: Ledger, database_url: str
 ) -> None:
     project_id = project_with_members(ledger)
+    ledger.name_delegate(SPONSOR, project_id, delegate=CLIENT)  # consent: theirs or a delegate's
     budget = ledger.set_expectation(
-        PM,
+        CLIENT,
         project_id,
         kind="budget",
         title="Fixed price",
@@ -106,7 +107,7 @@ def test_expectations_of_every_shape_are_stored_and_read_back_exactly(
         assert (t.value.start, t.value.end) == (date(2026, 3, 1), date(2026, 9, 30))
         (set_event,) = fresh.events.get(budget.id)
         assert isinstance(set_event, Expectation.Set)
-        assert (set_event.actor, set_event.attributed_to) == (PM, SPONSOR)
+        assert (set_event.actor, set_event.attributed_to) == (CLIENT, SPONSOR)
     finally:
         fresh.close()
 
@@ -262,9 +263,13 @@ def test_delivery_is_submitted_by_the_team_and_decided_by_the_client(ledger: Led
     ledger.reject_delivery(CLIENT, project_id, expectation_id, reason="Login fails")
     assert ledger.get_expectation(project_id, expectation_id).delivery is DeliveryState.REJECTED
     ledger.submit_delivery(PM, project_id, expectation_id, note="fixed")
-    # The PM records the sponsor's acceptance given on a call: the sponsor's side counts.
+    # The PM cannot record the sponsor's acceptance "as" the sponsor: consent is theirs.
+    with pytest.raises(NotPermittedError, match=f"consent of {SPONSOR}"):
+        ledger.accept_delivery(PM, project_id, expectation_id, attributed_to=SPONSOR)
+    # A colleague the sponsor named may: the sponsor's side counts.
+    ledger.name_delegate(SPONSOR, project_id, delegate=CLIENT)
     accepted = ledger.accept_delivery(
-        PM, project_id, expectation_id, attributed_to=SPONSOR, note="on the call"
+        CLIENT, project_id, expectation_id, attributed_to=SPONSOR, note="on the call"
     )
     assert accepted.version == 5
     e = ledger.get_expectation(project_id, expectation_id)

@@ -148,8 +148,13 @@ def test_only_the_client_side_chooses_a_solution(ledger: Ledger) -> None:
     with pytest.raises(NotPermittedError, match="auditor"):
         ledger.choose_solution(AUDITOR, project_id, issue_id, option_id="A")
     assert ledger.get_issue(project_id, issue_id).chosen_option_id is None
-    # the PM may record the client's choice on the client's behalf: the choice is the client's
-    ledger.choose_solution(PM, project_id, issue_id, option_id="A", attributed_to=BUYER)
+    # the PM may not record the client's choice "as" the client: the choice is the client's own
+    with pytest.raises(NotPermittedError, match=f"consent of {BUYER}"):
+        ledger.choose_solution(PM, project_id, issue_id, option_id="A", attributed_to=BUYER)
+    assert ledger.get_issue(project_id, issue_id).chosen_option_id is None
+    # a client colleague the buyer named may
+    ledger.name_delegate(BUYER, project_id, delegate=SPONSOR)
+    ledger.choose_solution(SPONSOR, project_id, issue_id, option_id="A", attributed_to=BUYER)
     issue = ledger.get_issue(project_id, issue_id)
     assert issue.chosen_option_id == "A"
     assert issue.state is IssueState.IN_PROGRESS

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from ledger.interchange.demo import record_demo
-from ledger.service.application import Ledger
 from ledger.storage.sql import SqlDatabase
 
 

@@ -85,7 +85,11 @@ def test_expectations_as_of_before_the_change(
     }
     assert before["Beta release"]["value"] == beta["provenance"][0]["value"]
     # Recorded-time basis: the demo was recorded moments ago, so a day ago the ledger knew nothing.
-    assert q.expectations_as_of(live, project, datetime.now(UTC) - timedelta(days=1)) == []
+    day_ago = datetime.now(UTC) - timedelta(days=1)
+    assert q.expectations_as_of(live, project, day_ago, basis="recorded") == []
+    # The default basis is what had happened: the whole baseline, all recorded after then.
+    assert q.expectations_as_of(live, project, day_ago)
+    assert q.baseline_recorded_later(live, project, [day_ago]) > 0
 
 
 def test_commitments_and_evidence_grades(
@@ -115,11 +119,11 @@ def test_audit_trail_filters_and_pages(
     runner.catch_up()
     everything, cursor = q.audit(live, project, limit=500)
     assert cursor is None
-    positions = [r["position"] for r in everything]
-    assert positions == sorted(positions)
-    assert len(positions) == ledger.recorder.max_notification_id()
+    order = [(r["occurred_at"], r["position"]) for r in everything]
+    assert order == sorted(order)  # the order things happened in
+    assert len(order) == ledger.recorder.max_notification_id()
 
-    pages, after = [], 0
+    pages, after = [], None
     while True:
         page, after_next = q.audit(live, project, after=after, limit=7)
         pages.extend(page)
@@ -147,8 +151,8 @@ def test_audit_trail_filters_and_pages(
         live, project, q.AuditFilter(occurred_to=first_week_end + timedelta(days=7)), limit=500
     )
     assert 0 < len(early) < len(everything)
-    # Every line is readable, and back-dating shows: the demo was recorded today about the past.
-    assert all(r["narrative"] and r["backdated"] for r in everything[1:])
+    # Every line is readable, and lateness shows: the demo was recorded today about the past.
+    assert all(r["narrative"] and r["late_entry"] for r in everything[1:])
 
 
 def test_in_memory_replay_agrees_with_the_live_views(

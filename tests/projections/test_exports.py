@@ -29,4 +29,5 @@ def test_audit_as_json_lines(ledger: Ledger) -> None:
     count = export(ledger, project, out, view="audit", format="jsonl")
     lines = [orjson.loads(line) for line in out.getvalue().splitlines()]
     assert count == len(lines) == ledger.recorder.max_notification_id()
-    assert [r["position"] for r in lines] == sorted(r["position"] for r in lines)
+    order = [(r["occurred_at"], r["position"]) for r in lines]
+    assert order == sorted(order)  # the order things happened in

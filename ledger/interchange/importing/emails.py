@@ -378,7 +378,11 @@ class _EmailImport:
     def _flush(self) -> None:
         batch, self.batch = self.batch, []
         while batch:
-            self.documents.put_many([doc for pending in batch for doc in _documents(pending)])
+            self.documents.put_many(
+                [doc for pending in batch for doc in _documents(pending)],
+                project_id=self.project_id,
+                stored_by=self.actor,
+            )
             self._remember_waits(batch)
             links = self._late_links(batch)
             pairs = [(reply, ancestor) for reply, (ancestor, _) in links.items()]

@@ -504,7 +504,13 @@ def import_minutes(
     own_store = documents is None
     store = documents if documents is not None else DocumentStore(ledger.storage)
     try:
-        store.put(data, media_type="text/markdown", filename=filename)
+        store.put(
+            data,
+            media_type="text/markdown",
+            filename=filename,
+            project_id=project_id,
+            stored_by=actor,
+        )
     finally:
         if own_store:
             store.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from ledger.domain.acknowledgement import (
@@ -43,7 +43,7 @@ class AcknowledgementCommands(LedgerService):
         person: str,
         subject_version: int | None = None,
         subject_digest: str | None = None,
-        due_at: datetime | None = None,
+        due_at: datetime | date | None = None,
         occurred_at: datetime | None = None,
         attributed_to: str | None = None,
     ) -> Recorded:
@@ -56,6 +56,7 @@ class AcknowledgementCommands(LedgerService):
         kind = parse_enum(AcknowledgementSubjectKind, subject_kind, "subject_kind")
         person = normalise_email(person, "person")
         _require_answerer(project, person)
+        due_time = self.due_in(project, due_at)
         version = self._subject_version(project_id, kind, subject_id, subject_version)
         request_id = acknowledgement_request_id(subject_id, version, person)
         return self.create_once(
@@ -68,7 +69,7 @@ class AcknowledgementCommands(LedgerService):
                     subject_id=subject_id,
                     subject_version=version,
                     person=person,
-                    due_at=due_at,
+                    due_at=due_time,
                     subject_digest=subject_digest,
                 )
             ],

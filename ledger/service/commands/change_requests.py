@@ -157,6 +157,7 @@ class ChangeRequestCommands(LedgerService):
             attributed_to,
             expected_version,
         )
+        project.require_consent(act, "approving a change request")
         approver = project.member(act.principal)
         change.approve(act, approver_role=approver.role, conditions=conditions)
         reason = f"change request approved: {change.title}"
@@ -205,6 +206,7 @@ class ChangeRequestCommands(LedgerService):
             attributed_to,
             expected_version,
         )
+        project.require_consent(act, "rejecting a change request")
         change.reject(act, approver_role=project.member(act.principal).role, reason=reason)
         return self.save_changes(change)
 

@@ -3,7 +3,7 @@ withdraw, release."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -22,7 +22,7 @@ class CommitmentCommands(LedgerService):
         promisor: str,
         promisee: str,
         statement: str,
-        due_at: datetime | None = None,
+        due_at: datetime | date | None = None,
         source: dict[str, Any] | None = None,
         occurred_at: datetime | None = None,
         attributed_to: str | None = None,
@@ -35,6 +35,7 @@ class CommitmentCommands(LedgerService):
         promisee = normalise_email(promisee, "promisee")
         self.require_members(project, promisor=promisor, promisee=promisee)
         parsed_source = Source.parse(source, "source") if source is not None else None
+        due_time = self.due_in(project, due_at)
         commitment_id = self.new_id("commitment", project_id, idempotency_key)
         return self.create_once(
             commitment_id,
@@ -46,7 +47,7 @@ class CommitmentCommands(LedgerService):
                     promisor=promisor,
                     promisee=promisee,
                     statement=statement,
-                    due_at=due_at,
+                    due_at=due_time,
                     source=parsed_source,
                 )
             ],
@@ -77,7 +78,7 @@ class CommitmentCommands(LedgerService):
         commitment_id: UUID,
         *,
         reason: str,
-        due_at: datetime | None = None,
+        due_at: datetime | date | None = None,
         statement: str | None = None,
         occurred_at: datetime | None = None,
         attributed_to: str | None = None,
@@ -92,7 +93,8 @@ class CommitmentCommands(LedgerService):
             attributed_to,
             expected_version,
         )
-        commitment.propose_renegotiation(act, reason=reason, due_at=due_at, statement=statement)
+        due_time = self.due_in(self.get_project(project_id), due_at)
+        commitment.propose_renegotiation(act, reason=reason, due_at=due_time, statement=statement)
         return self.save_changes(commitment)
 
     def agree_commitment_renegotiation(
@@ -114,6 +116,7 @@ class CommitmentCommands(LedgerService):
             attributed_to,
             expected_version,
         )
+        self.require_consent(project_id, act, "agreeing new terms of a commitment")
         commitment.agree_renegotiation(act)
         return self.save_changes(commitment)
 
@@ -137,6 +140,7 @@ class CommitmentCommands(LedgerService):
             attributed_to,
             expected_version,
         )
+        self.require_consent(project_id, act, "declining new terms of a commitment")
         commitment.decline_renegotiation(act, reason=reason)
         return self.save_changes(commitment)
 
@@ -184,6 +188,7 @@ class CommitmentCommands(LedgerService):
             attributed_to,
             expected_version,
         )
+        self.require_consent(project_id, act, "accepting a fulfilment")
         commitment.accept_fulfilment(act)
         return self.save_changes(commitment)
 
@@ -207,6 +212,7 @@ class CommitmentCommands(LedgerService):
             attributed_to,
             expected_version,
         )
+        self.require_consent(project_id, act, "disputing a fulfilment")
         commitment.dispute_fulfilment(act, reason=reason)
         return self.save_changes(commitment)
 

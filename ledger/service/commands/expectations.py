@@ -78,6 +78,7 @@ class ExpectationCommands(LedgerService):
         project, act = self.act_in(
             project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
         )
+        project.require_consent(act, "agreeing an expectation")
         parsed_kind = parse_kind(kind)
         parsed_value = ExpectationValue.parse(value, "value").check_for(parsed_kind)
         agreed = member_list(project, agreed_by, "agreed_by")
@@ -128,6 +129,7 @@ class ExpectationCommands(LedgerService):
         )
         agreed = member_list(project, agreed_by, "agreed_by")
         require_both_sides(project, agreed, "a revision")
+        project.require_consent(act, "agreeing to revise an expectation")
         expectation.revise(
             act,
             value=ExpectationValue.parse(value, "value"),
@@ -162,6 +164,7 @@ class ExpectationCommands(LedgerService):
         )
         agreed = member_list(project, agreed_by, "agreed_by")
         require_both_sides(project, agreed, "a withdrawal")
+        project.require_consent(act, "agreeing to withdraw an expectation")
         expectation.withdraw(
             act,
             cause=RevisionCause.AGREEMENT,
@@ -218,6 +221,7 @@ class ExpectationCommands(LedgerService):
             attributed_to,
             expected_version,
         )
+        project.require_consent(act, "accepting a delivery")
         expectation.accept_delivery(act, party=project.party_of(act.principal), note=note)
         return self.save_changes(expectation)
 
@@ -241,5 +245,6 @@ class ExpectationCommands(LedgerService):
             attributed_to,
             expected_version,
         )
+        project.require_consent(act, "rejecting a delivery")
         expectation.reject_delivery(act, party=project.party_of(act.principal), reason=reason)
         return self.save_changes(expectation)

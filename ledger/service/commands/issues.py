@@ -130,6 +130,7 @@ class IssueCommands(LedgerService):
         )
         if not isinstance(option_id, str):
             raise InvalidInputError("option_id", "must be text")
+        project.require_consent(act, "choosing a solution")
         issue.choose_solution(
             act,
             option_id=option_id.strip(),
@@ -188,6 +189,7 @@ class IssueCommands(LedgerService):
         project, act, issue = self.step_in(
             Issue, actor, project_id, issue_id, occurred_at, attributed_to, expected_version
         )
+        project.require_consent(act, "confirming a resolution")
         issue.confirm_resolution(act, note=note, party=project.party_of(act.principal))
         return self.save_changes(issue)
 
@@ -206,6 +208,7 @@ class IssueCommands(LedgerService):
         project, act, issue = self.step_in(
             Issue, actor, project_id, issue_id, occurred_at, attributed_to, expected_version
         )
+        project.require_consent(act, "disputing a resolution")
         issue.dispute_resolution(act, reason=reason, party=project.party_of(act.principal))
         return self.save_changes(issue)
 

@@ -4,7 +4,7 @@ minutes (acknowledgement requests), amend minutes."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -72,12 +72,21 @@ class MeetingCommands(LedgerService):
         project, act, meeting = self.step_in(
             Meeting, actor, project_id, meeting_id, occurred_at, attributed_to, expected_version
         )
+        items = [
+            {
+                **item,
+                "due_at": self.due_in(project, item.get("due_at"), f"action_items[{i}].due_at"),
+            }
+            if isinstance(item, Mapping)
+            else item
+            for i, item in enumerate(action_items)
+        ]
         commitments = meeting.record_minutes(
             act,
             members=project.members,
             discussion_points=discussion_points,
             decisions=decisions,
-            action_items=action_items,
+            action_items=items,
         )
         return self.save_changes(meeting, *commitments)
 
@@ -88,7 +97,7 @@ class MeetingCommands(LedgerService):
         meeting_id: UUID,
         *,
         to: Iterable[str],
-        acknowledge_by: datetime | None = None,
+        acknowledge_by: datetime | date | None = None,
         occurred_at: datetime | None = None,
         attributed_to: str | None = None,
         expected_version: int | None = None,
@@ -99,8 +108,9 @@ class MeetingCommands(LedgerService):
         project, act, meeting = self.step_in(
             Meeting, actor, project_id, meeting_id, occurred_at, attributed_to, expected_version
         )
+        due_time = self.due_in(project, acknowledge_by, "acknowledge_by")
         requests = meeting.circulate_minutes(
-            act, to=to, members=project.members, acknowledge_by=acknowledge_by
+            act, to=to, members=project.members, acknowledge_by=due_time
         )
         new = [r for r in requests if self._version_of(r.id) is None]
         return self.save_changes(meeting, *new)

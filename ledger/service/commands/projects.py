@@ -10,8 +10,10 @@ from ledger.domain.envelope import Act
 from ledger.domain.errors import InvalidInputError, NotPermittedError
 from ledger.domain.project import Cadence, Channel, Project
 from ledger.domain.roles import Party, Role
+from ledger.domain.time import DEFAULT_TIME_ZONE
 from ledger.domain.validation import normalise_email
 from ledger.service.base import LedgerService, Recorded
+from ledger.storage.reading import opened_projects, project_events
 
 
 def _enum(enum: type[Party] | type[Role], value: str, field: str) -> Any:
@@ -31,6 +33,7 @@ class ProjectCommands(LedgerService):
         client_org: str,
         team_org: str,
         description: str = "",
+        time_zone: str | None = None,
         actor_name: str | None = None,
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
@@ -47,6 +50,7 @@ class ProjectCommands(LedgerService):
                 client_org=client_org,
                 team_org=team_org,
                 description=description,
+                time_zone=DEFAULT_TIME_ZONE if time_zone is None else time_zone,
             )
             project.add_member(
                 act,
@@ -58,6 +62,48 @@ class ProjectCommands(LedgerService):
             return [project]
 
         return self.create_once(project_id, build)
+
+    def allow_mail_sender(
+        self, actor: str, project_id: UUID, *, email: str, name: str = ""
+    ) -> Recorded:
+        """Let mail from ``email`` (not a member) to the project's inbox be recorded."""
+        project, act = self._managing(project_id, actor, None, None)
+        project.allow_mail_sender(act, email=normalise_email(email), name=name)
+        return self.save_changes(project)
+
+    def disallow_mail_sender(self, actor: str, project_id: UUID, *, email: str) -> Recorded:
+        project, act = self._managing(project_id, actor, None, None)
+        project.disallow_mail_sender(act, email=normalise_email(email))
+        return self.save_changes(project)
+
+    def project_ids(self) -> list[UUID]:
+        """Every project of this ledger, oldest first (read from the log, not a view)."""
+        return opened_projects(self, Project.Opened)
+
+    def mail_sender_allowed_by(self, project_id: UUID, email: str) -> str | None:
+        """The manager who last allowed mail from ``email`` in the project, if any."""
+        allowed_by = None
+        for _n, event in project_events(
+            self, project_id, [Project.MailSenderAllowed, Project.MailSenderDisallowed]
+        ):
+            if getattr(event, "email", None) == email:
+                allowed = isinstance(event, Project.MailSenderAllowed)
+                allowed_by = event.actor if allowed else None
+        return allowed_by
+
+    def change_time_zone(
+        self,
+        actor: str,
+        project_id: UUID,
+        *,
+        time_zone: str,
+        occurred_at: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> Recorded:
+        """Count the project's days in another IANA time zone from now on."""
+        project, act = self._managing(project_id, actor, occurred_at, expected_version)
+        project.change_time_zone(act, time_zone=time_zone)
+        return self.save_changes(project)
 
     def add_member(
         self,
@@ -124,6 +170,47 @@ class ProjectCommands(LedgerService):
         project, act = self._managing(project_id, actor, occurred_at, expected_version)
         project.designate_key_contact(act, email=normalise_email(email), area=area)
         return self.save_changes(project)
+
+    def name_delegate(
+        self,
+        actor: str,
+        project_id: UUID,
+        *,
+        delegate: str,
+        occurred_at: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> Recorded:
+        """``actor`` names a member of their side who may give their consent for them; always
+        with their own credential (consent belongs to its owner)."""
+        project, act = self._own_step(project_id, actor, occurred_at, expected_version)
+        project.name_delegate(act, delegate=normalise_email(delegate, "delegate"))
+        return self.save_changes(project)
+
+    def revoke_delegate(
+        self,
+        actor: str,
+        project_id: UUID,
+        *,
+        delegate: str,
+        occurred_at: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> Recorded:
+        project, act = self._own_step(project_id, actor, occurred_at, expected_version)
+        project.revoke_delegate(act, delegate=normalise_email(delegate, "delegate"))
+        return self.save_changes(project)
+
+    def _own_step(
+        self,
+        project_id: UUID,
+        actor: str,
+        occurred_at: datetime | None,
+        expected_version: int | None,
+    ) -> tuple[Project, Act]:
+        act = Act(actor, occurred_at=occurred_at)
+        project = self.get_project(project_id, for_update=True)
+        project.require_recorder(act)
+        self.check_version(project, expected_version)
+        return project, act
 
     def set_communication_plan(
         self,

@@ -27,7 +27,7 @@ class StatusReportCommands(LedgerService):
         problems: Iterable[str] = (),
         next_steps: Iterable[str] = (),
         cadence_kind: str = "weekly_report",
-        acknowledge_by: datetime | None = None,
+        acknowledge_by: datetime | date | None = None,
         occurred_at: datetime | None = None,
         attributed_to: str | None = None,
         idempotency_key: str | None = None,
@@ -38,6 +38,7 @@ class StatusReportCommands(LedgerService):
             project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
         )
         report_id = self.new_id("status_report", project_id, idempotency_key)
+        due_time: datetime | None = self.due_in(project, acknowledge_by, "acknowledge_by")
 
         def build() -> list[LedgerAggregate]:
             report = StatusReport.issue(
@@ -53,10 +54,10 @@ class StatusReportCommands(LedgerService):
                 next_steps=next_steps,
                 cadence_kind=cadence_kind,
             )
-            if acknowledge_by is None:
+            if due_time is None:
                 return [report]
             requests = report.request_acknowledgements(
-                act, members=project.members, due_at=acknowledge_by
+                act, members=project.members, due_at=due_time
             )
             return [report, *requests]
 
@@ -73,7 +74,7 @@ class StatusReportCommands(LedgerService):
         *,
         changes: Mapping[str, Any],
         reason: str,
-        acknowledge_by: datetime | None = None,
+        acknowledge_by: datetime | date | None = None,
         occurred_at: datetime | None = None,
         attributed_to: str | None = None,
         expected_version: int | None = None,
@@ -85,6 +86,7 @@ class StatusReportCommands(LedgerService):
         project, act, report = self.step_in(
             StatusReport, actor, project_id, report_id, occurred_at, attributed_to, expected_version
         )
+        due_time: datetime | None = self.due_in(project, acknowledge_by, "acknowledge_by")
         if not isinstance(changes, Mapping):
             raise InvalidInputError("changes", "must be an object of field names and values")
         report.correct(
@@ -94,8 +96,8 @@ class StatusReportCommands(LedgerService):
             manager=project.members[act.actor].role is Role.TEAM_MANAGER,
         )
         requests = (
-            report.request_acknowledgements(act, members=project.members, due_at=acknowledge_by)
-            if acknowledge_by is not None
+            report.request_acknowledgements(act, members=project.members, due_at=due_time)
+            if due_time is not None
             else []
         )
         return self.save_changes(report, *requests)

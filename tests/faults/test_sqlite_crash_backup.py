@@ -1,0 +1,110 @@
+"""SQLite under writes: kill -9 of the server loses nothing it acknowledged; a backup taken
+meanwhile restores into a ledger that ``accord verify`` calls intact and that holds everything
+acknowledged before the backup began; a server started on a restore without its signing key
+refuses to checkpoint (and says which key it expects) instead of making a new key."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from uuid import UUID
+
+import httpx
+
+from ledger.domain.commitment import Commitment
+from ledger.service.application import Ledger
+from tests.api.conftest import TM
+from tests.faults.conftest import ACCORD, Server
+from tests.faults.load import Load, prepare
+
+
+def accord(*args: str, url: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [ACCORD, *args, "--database-url", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "200"},
+    )
+
+
+def test_kill_9_and_backup_restore_under_writes(
+    tmp_path: Path, serve: Callable[..., Server]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'live' / 'accord.db'}"
+    project, tokens = prepare(url)
+    env = {"ACCORD_DATABASE_URL": url, "ACCORD_CHECKPOINT_SECONDS": "0.5"}
+    node = serve(env)
+    load = Load([node.url], project, tokens, patience=10)
+    load.start(writers_per_node=3)
+    time.sleep(1.5)
+    before_backup = set(load.made)
+    backup = accord("backup", str(tmp_path / "backup"), url=url)
+    assert backup.returncode == 0, backup.stderr
+    assert "signing key: accord.ledger/" in backup.stdout, backup.stdout
+    time.sleep(1.0)
+    node.kill()  # kill -9, writes in flight
+    load.finish()
+    assert not load.errors, load.errors
+    assert not load.conflicts, load.conflicts[:3]
+    assert len(load.made) > len(before_backup) > 0
+
+    # The same file, a new server: every acknowledged write is there, once.
+    again = serve(env)
+    ledger = Ledger(url)
+    try:
+        for item in load.made:
+            events = list(ledger.events.get(UUID(item)))
+            assert isinstance(events[0], Commitment.Made)
+            assert sum(isinstance(e, Commitment.Fulfilled) for e in events) <= 1
+    finally:
+        ledger.close()
+    assert httpx.get(f"{again.url}/health", timeout=10).status_code == 200
+    again.stop()
+    verified = accord("verify", url=url)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+    # The backup, restored elsewhere: intact, with what was acknowledged before it began.
+    restored_url = f"sqlite:///{tmp_path / 'restored' / 'accord.db'}"
+    restored = accord("restore", str(tmp_path / "backup"), url=restored_url)
+    assert restored.returncode == 0, restored.stderr
+    assert (tmp_path / "restored" / "accord-log.key").exists()
+    verified = accord("verify", url=restored_url)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "intact" in verified.stdout
+    ledger = Ledger(restored_url)
+    try:
+        for item in before_backup:
+            assert list(ledger.events.get(UUID(item)))
+    finally:
+        ledger.close()
+    refused = accord("restore", str(tmp_path / "backup"), url=restored_url)
+    assert refused.returncode == 2
+    assert "already holds events" in refused.stderr
+
+    # Restored without its key: the server serves, but never signs with a new key.
+    (tmp_path / "restored" / "accord-log.key").unlink()
+    keyless = serve({"ACCORD_DATABASE_URL": restored_url, "ACCORD_CHECKPOINT_SECONDS": "0.2"})
+    deadline = time.monotonic() + 10
+    while True:
+        health = httpx.get(f"{keyless.url}/health", timeout=10).json()
+        loops = {loop["name"]: loop for loop in health["loops"]}
+        if loops["checkpoints"]["state"] == "refused":
+            break
+        assert time.monotonic() < deadline, health
+        time.sleep(0.1)
+    assert health["status"] == "degraded"
+    assert "signed by key accord.ledger/" in loops["checkpoints"]["last_error"]
+    assert not (tmp_path / "restored" / "accord-log.key").exists()
+    # The routes that need the key say why they cannot answer (the tokens were restored too).
+    key = httpx.get(
+        f"{keyless.url}/v1/log/key",
+        headers={"Authorization": f"Bearer {tokens[TM]}"},
+        timeout=10,
+    )
+    assert key.status_code == 503
+    assert key.json()["type"].endswith("/signing-key-unusable")
+    assert not (tmp_path / "restored" / "accord-log.key").exists()
