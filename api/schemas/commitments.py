@@ -17,7 +17,7 @@ from api.schemas.common import (
     SourcePublic,
     Text,
 )
-from ledger.domain.commitment import CommitmentState
+from ledger.domain.commitment import CommitmentState, is_commitment_overdue
 
 
 class CommitmentCreate(Envelope):
@@ -95,8 +95,7 @@ class CommitmentPublic(ItemPublic):
     )
     @property
     def overdue(self) -> bool:
-        live = self.state in (CommitmentState.OPEN, CommitmentState.FULFILMENT_DISPUTED)
-        return live and self.due_at is not None and self.due_at < datetime.now(UTC)
+        return is_commitment_overdue(self.state, self.due_at, datetime.now(UTC))
 
 
 class CommitmentsPublic(ListPage):

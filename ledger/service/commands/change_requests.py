@@ -15,17 +15,9 @@ from ledger.domain.change_request import (
 )
 from ledger.domain.errors import InvalidInputError
 from ledger.domain.expectation import Expectation, ExpectationNotFoundError, RevisionCause
+from ledger.domain.validation import parse_id
 from ledger.domain.values import Money, Source
 from ledger.service.base import LedgerService, Recorded
-
-
-def _uuid(value: UUID | str, field: str) -> UUID:
-    if isinstance(value, UUID):
-        return value
-    try:
-        return UUID(value)
-    except (TypeError, ValueError, AttributeError):
-        raise InvalidInputError(field, f"{value!r} is not an id") from None
 
 
 class ChangeRequestCommands(LedgerService):
@@ -50,7 +42,7 @@ class ChangeRequestCommands(LedgerService):
         if isinstance(affected_expectations, (str, bytes, dict)):
             raise InvalidInputError("affected_expectations", "must be a list of ids")
         affected = tuple(
-            _uuid(value, f"affected_expectations[{i}]")
+            parse_id(value, f"affected_expectations[{i}]")
             for i, value in enumerate(affected_expectations)
         )
         party = project.party_of(act.principal)

@@ -20,6 +20,7 @@ from ledger.domain.interaction import (
 )
 from ledger.domain.project import Project
 from ledger.domain.roles import Role
+from ledger.domain.validation import parse_id
 from ledger.domain.values import Attachment
 from ledger.service.base import LedgerService, Recorded
 
@@ -172,7 +173,7 @@ class InteractionCommands(LedgerService):
         _, act, interaction = self.step_in(
             Interaction, actor, project_id, interaction_id, expected_version=expected_version
         )
-        parent = _uuid(in_reply_to, "in_reply_to")
+        parent = parse_id(in_reply_to, "in_reply_to")
         self._require_interaction(project_id, parent, "in_reply_to")
         self._require_no_loop(project_id, interaction.id, parent, {}, {}, "in_reply_to")
         interaction.link_to_thread(act, in_reply_to=parent)
@@ -271,7 +272,7 @@ class InteractionCommands(LedgerService):
             else:
                 interaction_id = self.new_id("interaction", project.id, item.get("idempotency_key"))
             if fields.get("in_reply_to") is not None:
-                fields["in_reply_to"] = _uuid(fields["in_reply_to"], "in_reply_to")
+                fields["in_reply_to"] = parse_id(fields["in_reply_to"], "in_reply_to")
             interaction = Interaction.record(
                 act, id=interaction_id, project_id=project.id, **fields
             )
@@ -362,7 +363,7 @@ class InteractionCommands(LedgerService):
         candidates = [i for i, plan in planned.items() if plan.deterministic]
         aggregates = [plan.interaction for plan in planned.values()]
         for _ in range(3):
-            stored = self.event_log.current_versions(candidates) if candidates else {}
+            stored = self._stored_interactions(candidates) if candidates else {}
             results.update((i, Recorded(i, v, 0)) for i, v in stored.items())
             aggregates = [a for a in aggregates if a.id not in results]
             replies = linked()  # loaded afresh on every attempt
@@ -388,6 +389,10 @@ class InteractionCommands(LedgerService):
             return results
         raise ConflictError("the import kept conflicting with other writes; try again")
 
+    def _stored_interactions(self, ids: Sequence[UUID]) -> dict[UUID, int]:
+        """The current version of each of ``ids`` that is stored, in one query."""
+        return self.event_log.current_versions(ids)
+
 
 _ENVELOPE = ("occurred_at", "attributed_to", "idempotency_key")
 
@@ -406,22 +411,13 @@ def _link_pairs(links: Sequence[tuple[UUID, UUID]]) -> list[tuple[UUID, UUID]]:
     for i, link in enumerate(links):
         if not isinstance(link, (tuple, list)) or len(link) != 2:
             raise InvalidInputError(f"links[{i}]", "must be a (reply, parent) pair")
-        reply = _uuid(link[0], f"links[{i}]")
-        parent = _uuid(link[1], f"links[{i}].in_reply_to")
+        reply = parse_id(link[0], f"links[{i}]")
+        parent = parse_id(link[1], f"links[{i}].in_reply_to")
         if reply in seen:
             raise InvalidInputError(f"links[{i}]", f"{reply} is linked twice")
         seen.add(reply)
         pairs.append((reply, parent))
     return pairs
-
-
-def _uuid(value: object, field: str) -> UUID:
-    if isinstance(value, UUID):
-        return value
-    try:
-        return UUID(str(value))
-    except ValueError:
-        raise InvalidInputError(field, f"{value!r} is not an id") from None
 
 
 def _is_manager(project: Project, act: Act) -> bool:
