@@ -16,6 +16,7 @@ from fastapi_offline import FastAPIOffline
 from api.bootstrap import Services, bootstrap
 from api.json_body import JsonContentTypeMiddleware
 from api.mail.smtp import start_mail_server
+from api.metrics import install_metrics
 from api.middleware import (
     BodyLimitMiddleware,
     IdempotencyMiddleware,
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         upload_limit=settings.max_upload_bytes,
         upload_paths=f"{UPLOAD_PATHS}|{WEB_UPLOAD_PATHS}",
     )
+    install_metrics(app, services)  # GET /metrics; its middleware outermost (docs/operations.md)
     return app
 
 

@@ -31,17 +31,20 @@ def is_json_media_type(value: str) -> bool:
 
 
 class JsonContentTypeMiddleware:
-    """Answers ``415`` to a ``POST``/``PUT``/``PATCH`` whose non-empty body is not declared as
-    JSON, before the route reads it (headers only: nothing is buffered)."""
+    """Answers ``415`` to a ``POST``/``PUT``/``PATCH`` of the JSON API (``/v1/``) whose non-empty
+    body is not declared as JSON, before the route reads it (headers only: nothing is buffered).
+    The web app's forms (outside ``/v1/``) and the uploads (``except_paths``) are left alone."""
 
-    def __init__(self, app: ASGIApp, *, except_paths: str) -> None:
+    def __init__(self, app: ASGIApp, *, except_paths: str, api_prefix: str = "/v1/") -> None:
         self.app = app
         self._except = re.compile(except_paths)
+        self._prefix = api_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == "http"
             and scope["method"] in _WITH_BODY
+            and scope["path"].startswith(self._prefix)
             and not self._except.match(scope["path"])
         ):
             headers = dict(scope["headers"])

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from api.cli.errors import ExitCode, classify, fail
 from api.cli.main import DatabaseURL, ProjectOption, app, console, err, open_ledger, project_id_of
 from ledger.domain.errors import DomainError
 from ledger.domain.wording import Language
@@ -71,7 +72,7 @@ def serve(
         server.start()
     except OSError as e:
         err.print(f"[red]error:[/red] cannot listen on {host}:{port}: {e.strerror or e}")
-        raise typer.Exit(3) from None
+        raise typer.Exit(ExitCode.CANNOT_LISTEN) from None
     console.print(f"Accord mail on smtp://{host}:{server.port} — addresses @{inbox.domain}")
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -91,8 +92,8 @@ def address(project: ProjectOption, database_url: DatabaseURL = None) -> None:
         found = ledger.get_project(project_id_of(project))
         console.print(inbox_address(found.id, found.name, mail_domain()))
     except DomainError as e:
-        err.print(f"[red]error:[/red] {e}")
-        raise typer.Exit(3) from None
+        code, line = classify(e) or (ExitCode.REFUSED, str(e))
+        raise fail(line, code) from None
     finally:
         ledger.close()
 

@@ -180,6 +180,10 @@ def serve(
         storage = parse_database_url(settings.database_url)
     except StorageURLError as e:
         raise fail(str(e), ExitCode.USAGE) from None
+    try:
+        log_config = uvicorn_log_config()
+    except ValueError as e:
+        raise fail(str(e), ExitCode.USAGE) from None
     _check_address_free(host, port)
     console.print(f"Accord on http://{host}:{port} — storage {storage.display}")
     api = create_app(settings)
@@ -193,7 +197,7 @@ def serve(
         port=port,
         log_level="info",
         access_log=access_log,
-        log_config=uvicorn_log_config(),
+        log_config=log_config,
     )
 
 

@@ -192,6 +192,7 @@ def _projections(ledger: Ledger) -> list[Check]:
     runner = ProjectionRunner(ledger)
     try:
         statuses = runner.status()
+        health = {v.name: v for v in runner.view_health()}
     finally:
         runner.close()
     rebuilding = [s.name for s in statuses if s.rebuilding_generation]
@@ -205,18 +206,26 @@ def _projections(ledger: Ledger) -> list[Check]:
             + (f"; rebuilding: {', '.join(rebuilding)}" if rebuilding else ", layouts current"),
         )
     ]
-    if lag:
-        behind = max(statuses, key=lambda s: s.lag)
+    if not lag:
+        checks.append(Check("projection lag", "ok", f"every view at the head ({head:,})"))
+        return checks
+    behind = max(statuses, key=lambda s: s.lag)
+    where = f"{lag:,} events behind the log (head {head:,}; {behind.name} at {behind.position:,})"
+    states = {v.state for v in health.values()}
+    if "erroring" in states:
+        error = next(v.last_error for v in health.values() if v.state == "erroring")
+        checks.append(Check("projection lag", "fail", f"{where}; the runners fail: {error}"))
+    elif states <= {"current", "catching_up"}:
+        checks.append(Check("projection lag", "ok", f"{where}; a runner is catching up"))
+    else:
         checks.append(
             Check(
                 "projection lag",
                 "warn",
-                f"{lag:,} events behind the log (head {head:,}; {behind.name} at "
-                f"{behind.position:,}): is `accord serve` or `accord projections run` running?",
+                f"{where}; no runner is working on them: start `accord serve` or "
+                "`accord projections run`",
             )
         )
-    else:
-        checks.append(Check("projection lag", "ok", f"every view at the head ({head:,})"))
     return checks
 
 

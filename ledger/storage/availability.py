@@ -104,20 +104,25 @@ def check_sqlite(storage: Storage) -> None:
         raise StorageUnavailableError(
             storage.display, f"{path!r} is a folder", "name a file inside it, e.g. .../accord.db"
         )
-    with file.open("rb") as f:
-        header = f.read(16)
-    if header != b"SQLite format 3\x00":
-        raise ForeignDatabaseError(
-            storage.display,
-            f"{path!r} is not a SQLite database (it starts with {header[:8]!r})",
-            "point ACCORD_DATABASE_URL at the ledger's file or at a new one",
-        )
+    # Only through SQLite: a file descriptor of our own on a database this process has open
+    # would, once closed, drop every POSIX lock the process holds on it (SQLite's own handles
+    # defer that), and other processes could then reset the WAL under our readers.
     try:
         conn = sqlite3.connect(f"file:{file}?mode=ro", uri=True, timeout=30)
         try:
             rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
         finally:
             conn.close()
+    except sqlite3.DatabaseError as e:
+        if "not a database" in str(e):
+            raise ForeignDatabaseError(
+                storage.display,
+                f"{path!r} is not a SQLite database",
+                "point ACCORD_DATABASE_URL at the ledger's file or at a new one",
+            ) from None
+        raise StorageUnavailableError(
+            storage.display, f"cannot read {path!r}: {e}", "check the file and its permissions"
+        ) from None
     except sqlite3.Error as e:
         raise StorageUnavailableError(
             storage.display, f"cannot read {path!r}: {e}", "check the file and its permissions"

@@ -53,7 +53,7 @@ def test_reads_by_position_need_a_database(ledger: Ledger) -> None:
 # hand-edited row) to detect tampering; it gets the table's name from ledger.storage.eventlog.
 _ALLOWED = {"ledger/integrity/records.py"}
 _NAMES = re.compile(
-    r"stored_events|accord_events|events_table_name|notifications_at\b"
+    r"stored_events|events_table_name|notifications_at\b"
     r"|select_notifications|max_notification_id|\.recorder\.select_events"
 )
 
