@@ -26,7 +26,7 @@ run: install
 	$(BIN)/accord demo --base-url http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 	$(BIN)/accord serve --host $(HOST) --port $(PORT) --mail-port 2525
 
-## The whole suite: ruff (lint + format), mypy (strict on ledger/), pytest (SQLite and PostgreSQL).
+## The whole suite: ruff (lint + format), mypy (strict on ledger/, projections/, api/), pytest (SQLite and PostgreSQL).
 test: install system-packages lint typecheck pytest
 
 lint: install

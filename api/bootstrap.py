@@ -88,9 +88,9 @@ def bootstrap(settings: Settings, ledger: Ledger | None = None) -> Services:
             ttl_seconds=settings.idempotency_ttl_seconds,
             stale_seconds=settings.idempotency_stale_seconds,
         ),
-        index=ItemIndex(derived_db, app_ledger.recorder, app_ledger.mapper),
+        index=ItemIndex(derived_db, app_ledger.event_log, app_ledger.mapper),
         feed=EventFeed(
-            app_ledger.recorder,
+            app_ledger.event_log,
             app_ledger.mapper,
             scan_limit=settings.feed_scan_limit,
             cache_size=settings.feed_cache_events,

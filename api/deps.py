@@ -27,7 +27,8 @@ from api.middleware import PRINCIPAL_STATE_KEY
 from api.pagination import decode_cursor, decode_key_cursor
 from api.problems import ApiProblem
 from api.tokens import Principal
-from ledger.domain.project import Member, Project, ProjectNotFoundError
+from ledger.domain.errors import NotPermittedError
+from ledger.domain.project import Member, Project, ProjectNotFoundError, require_may_record
 from ledger.domain.roles import Role
 from ledger.service.application import Ledger
 
@@ -139,12 +140,9 @@ def _membership(
     """Authenticate, then find the person among the project's members (404 if not)."""
     person = principal_of(request, services, credentials)
     try:
-        project = services.ledger.get_project(project_id)
-    except ProjectNotFoundError:
-        project = None
-    member = project.members.get(person.email) if project is not None else None
-    if project is None or member is None:
-        raise ApiProblem("not-found", f"project {project_id} not found")
+        project, member = services.ledger.membership(project_id, person.email)
+    except ProjectNotFoundError as e:
+        raise ApiProblem("not-found", str(e)) from None
     return ProjectAccess(project, member)
 
 
@@ -152,10 +150,10 @@ ProjectMember = Annotated[ProjectAccess, Depends(project_member)]
 
 
 async def project_recorder(access: ProjectMember) -> ProjectAccess:
-    if not access.role.may_record:
-        raise ApiProblem(
-            "forbidden", f"{access.email} is an auditor of this project and only reads"
-        )
+    try:
+        require_may_record(access.member)
+    except NotPermittedError as e:
+        raise ApiProblem("forbidden", str(e)) from None
     return access
 
 

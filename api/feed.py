@@ -27,11 +27,12 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
+from eventsourcing.persistence import Mapper, Notification
 from eventsourcing.utils import resolve_topic
 from pydantic import BaseModel
 
 from ledger.domain.catalogue import ENVELOPE
+from ledger.storage.eventlog import EventLog
 from ledger.storage.transcoding import EnumTranscoding, ModelTranscoding
 
 _READ_BATCH = 500
@@ -203,13 +204,13 @@ class _Cached:
 class EventFeed:
     def __init__(
         self,
-        recorder: ApplicationRecorder,
+        log: EventLog,
         mapper: Mapper[UUID],
         *,
         scan_limit: int,
         cache_size: int = 10_000,
     ) -> None:
-        self.recorder = recorder
+        self.log = log
         self.mapper = mapper
         self.scan_limit = scan_limit
         self.documents = StoredEventJson(mapper)
@@ -218,7 +219,7 @@ class EventFeed:
         self._lock = threading.Lock()
 
     def top(self) -> int:
-        return self.recorder.max_notification_id() or 0
+        return self.log.head()
 
     def read(self, readable: Container[UUID], *, after: int, limit: int) -> FeedPage:
         """Up to ``limit`` events of the ``readable`` projects after position ``after``."""
@@ -230,8 +231,8 @@ class EventFeed:
             # Enough rows for the events still wanted if they are all readable (the usual
             # case: a member of the one project in view), a bounded batch otherwise.
             wanted = max(2 * (limit - len(events)), 20)
-            batch = self.recorder.select_notifications(
-                position + 1, min(_READ_BATCH, wanted, self.scan_limit - scanned), stop=top
+            batch = self.log.after(
+                position, min(_READ_BATCH, wanted, self.scan_limit - scanned), stop=top
             )
             if not batch:
                 position = top

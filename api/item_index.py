@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, Mapper
+from eventsourcing.persistence import Mapper
 from eventsourcing.utils import get_topic
 
 from ledger.domain.catalogue import AGGREGATES, event_classes_of
@@ -34,6 +34,7 @@ from ledger.domain.envelope import LedgerAggregate
 from ledger.domain.interaction import Interaction
 from ledger.domain.project import Project
 from ledger.storage.documents import HOLDERS
+from ledger.storage.eventlog import EventLog
 from ledger.storage.sql import SqlDatabase, Transaction
 
 #: The tracking row's name; a new name (a new layout of the index) re-reads the log from zero,
@@ -112,9 +113,9 @@ class IndexedItem:
 
 
 class ItemIndex:
-    def __init__(self, db: SqlDatabase, recorder: ApplicationRecorder, mapper: Mapper[UUID]):
+    def __init__(self, db: SqlDatabase, log: EventLog, mapper: Mapper[UUID]):
         self.db = db
-        self.recorder = recorder
+        self.log = log
         self.mapper = mapper
         self.topics = (*CREATED_TOPICS, *MEMBER_TOPICS, *DOCUMENT_TOPICS)
         self._lock = threading.Lock()
@@ -124,7 +125,7 @@ class ItemIndex:
 
     def catch_up(self) -> int:
         """Bring the index up to the latest notification; returns the position reached."""
-        top = self.recorder.max_notification_id() or 0
+        top = self.log.head()
         if top <= self._known:
             return self._known
         with self._lock:
@@ -145,12 +146,10 @@ class ItemIndex:
             # Read the top first: every notification at or below it is committed (the
             # recorders number notifications in commit order), so once the batch below has
             # been read the index may claim everything up to it.
-            top = self.recorder.max_notification_id() or 0
+            top = self.log.head()
             if top <= position:
                 return position
-            batch = self.recorder.select_notifications(
-                position + 1, BATCH, stop=top, topics=self.topics
-            )
+            batch = self.log.after(position, BATCH, stop=top, topics=self.topics)
             for notification in batch:
                 self._apply(tx, notification)
             reached = top if len(batch) < BATCH else batch[-1].id

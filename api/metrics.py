@@ -107,7 +107,7 @@ class LedgerCollector(Collector):
             log.warning("metrics: the ledger could not be read: %s", e)
 
     def _collect(self) -> Iterable[Metric]:
-        head = self.services.ledger.recorder.max_notification_id() or 0
+        head = self.services.ledger.event_log.head()
         events = GaugeMetricFamily(
             "accord_events", "Events in the ledger (the log's head position)."
         )

@@ -402,7 +402,7 @@ class IdempotencyMiddleware:
     def _release_quietly(self, email: str, key: str) -> None:
         """Release the claim of a request that stored nothing; if the database is away, the
         claim simply goes stale (``stale_seconds``) and is taken over then."""
-        with contextlib.suppress(UNAVAILABLE):
+        with contextlib.suppress(*UNAVAILABLE):
             self.store.release(email, key)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
-from ledger.storage.sql import notifications_at
+from ledger.storage.eventlog import EventLog
 from projections.audit import AUDIT_EVENTS, project_positions
 from projections.framework import MemoryView, Projection, View, Where, iso
 from projections.narrative import event_name_of
@@ -83,13 +83,9 @@ def replay(
         basis=basis,
         event_types=_handled_types(projections),
     )
-    ledger = runner.ledger
-    table: str = ledger.recorder.events_table_name  # type: ignore[attr-defined]
-    decode = ledger.mapper.to_domain_event
-    for notification in notifications_at(runner.db, positions, table):
-        event = decode(notification)
+    for position, event in EventLog(runner.ledger, runner.db).events_at(positions):
         for projection in projections:
-            projection.handle(memory.memory, event, notification.id)
+            projection.handle(memory.memory, event, position)
     return memory
 
 

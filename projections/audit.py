@@ -26,6 +26,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ledger.domain.envelope import LedgerAggregate
 from projections.framework import Table, View, Where, iso, sid
 from projections.members import MemberTracking, members_table
 from projections.narrative import event_name, narrate, subject_title
@@ -104,7 +105,7 @@ def _person_fields(event_class: type) -> tuple[str, ...]:
     return tuple(f for f in PERSON_FIELDS if f in names)
 
 
-def people_of(event: Any) -> set[str]:
+def people_of(event: LedgerAggregate.Event) -> set[str]:
     """Every person an event involves: who recorded it, for whom, and the people it names."""
     people = {event.actor}
     if event.attributed_to:
@@ -171,14 +172,14 @@ class AuditProjection(MemberTracking):
     members = members_table("audit")
     tables = (AUDIT_EVENTS, AUDIT_PEOPLE, AUDIT_SUBJECTS, members)
 
-    def handle(self, view: View, event: Any, position: int) -> None:
+    def handle(self, view: View, event: LedgerAggregate.Event, position: int) -> None:
         # Every event is audited; member events first update the names, so a member's own
         # arrival is narrated with their name.
         for handler in self.handlers.get(type(event), ()):
-            handler(self, event, view, position)
+            handler(self, view, event, position)
         self.record(view, event, position)
 
-    def record(self, view: View, event: Any, position: int) -> None:
+    def record(self, view: View, event: LedgerAggregate.Event, position: int) -> None:
         project_id = sid(event.project_id)
         subject_id = sid(event.originator_id)
         event_type = event_name(event)
@@ -203,7 +204,7 @@ class AuditProjection(MemberTracking):
 
         def name(email: str) -> str:
             member = peek(members, (project_id, email))
-            return member["name"] if member else email  # type: ignore[no-any-return]
+            return member["name"] if member else email
 
         line = narrate(event, name, title)
         if event.attributed_to:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.domain.commitment import Commitment
+from ledger.domain.envelope import LedgerAggregate
 from ledger.domain.evidence_grades import evidence_grade as grade
 from ledger.domain.interaction import Interaction
 from projections.framework import Table, View, iso, on, sid
@@ -85,7 +86,7 @@ class CommitmentsProjection(MemberTracking):
     tables = (COMMITMENTS, HASHED_INTERACTIONS, members)
 
     @on(Interaction.Recorded)
-    def _interaction(self, e: Any, view: View, position: int) -> None:
+    def _interaction(self, view: View, e: Interaction.Recorded, position: int) -> None:
         if e.body_sha256:
             view.put(
                 HASHED_INTERACTIONS,
@@ -93,7 +94,7 @@ class CommitmentsProjection(MemberTracking):
             )
 
     @on(Commitment.Made)
-    def _made(self, e: Any, view: View, position: int) -> None:
+    def _made(self, view: View, e: Commitment.Made, position: int) -> None:
         source = e.source
         sha = source.sha256 if source is not None else None
         if sha is None and source is not None and source.id is not None:
@@ -130,7 +131,7 @@ class CommitmentsProjection(MemberTracking):
         row["evidence_grade"] = evidence_grade(row)
         view.put(COMMITMENTS, row)
 
-    def _update(self, view: View, e: Any, position: int, **changes: Any) -> None:
+    def _update(self, view: View, e: LedgerAggregate.Event, position: int, **changes: Any) -> None:
         row = view.get(COMMITMENTS, (sid(e.project_id), sid(e.originator_id)))
         if row is None:
             return
@@ -139,14 +140,14 @@ class CommitmentsProjection(MemberTracking):
         view.put(COMMITMENTS, row)
 
     @on(Commitment.Acknowledged)
-    def _acknowledged(self, e: Any, view: View, position: int) -> None:
+    def _acknowledged(self, view: View, e: Commitment.Acknowledged, position: int) -> None:
         row = view.get(COMMITMENTS, (sid(e.project_id), sid(e.originator_id)))
         if row is not None:
             by = [b for b in row["acknowledged_by"].split(",") if b]
             self._update(view, e, position, acknowledged_by=",".join([*by, e.by]))
 
     @on(Commitment.Renegotiated)
-    def _renegotiated(self, e: Any, view: View, position: int) -> None:
+    def _renegotiated(self, view: View, e: Commitment.Renegotiated, position: int) -> None:
         row = view.get(COMMITMENTS, (sid(e.project_id), sid(e.originator_id)))
         if row is not None:
             self._update(
@@ -159,22 +160,22 @@ class CommitmentsProjection(MemberTracking):
             )
 
     @on(Commitment.Fulfilled)
-    def _fulfilled(self, e: Any, view: View, position: int) -> None:
+    def _fulfilled(self, view: View, e: Commitment.Fulfilled, position: int) -> None:
         self._update(view, e, position, state="fulfilled", fulfilled_at=iso(e.occurred_at))
 
     @on(Commitment.FulfilmentAccepted)
-    def _accepted(self, e: Any, view: View, position: int) -> None:
+    def _accepted(self, view: View, e: Commitment.FulfilmentAccepted, position: int) -> None:
         at = iso(e.occurred_at)
         self._update(view, e, position, state="accepted", accepted_at=at, closed_at=at)
 
     @on(Commitment.FulfilmentDisputed)
-    def _disputed(self, e: Any, view: View, position: int) -> None:
+    def _disputed(self, view: View, e: Commitment.FulfilmentDisputed, position: int) -> None:
         self._update(view, e, position, state="fulfilment_disputed")
 
     @on(Commitment.Withdrawn)
-    def _withdrawn(self, e: Any, view: View, position: int) -> None:
+    def _withdrawn(self, view: View, e: Commitment.Withdrawn, position: int) -> None:
         self._update(view, e, position, state="withdrawn", closed_at=iso(e.occurred_at))
 
     @on(Commitment.Released)
-    def _released(self, e: Any, view: View, position: int) -> None:
+    def _released(self, view: View, e: Commitment.Released, position: int) -> None:
         self._update(view, e, position, state="released", closed_at=iso(e.occurred_at))

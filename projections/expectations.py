@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from ledger.domain.change_request import ChangeRequest
+from ledger.domain.envelope import LedgerAggregate
 from ledger.domain.expectation import Expectation
 from projections.framework import Projection, Table, View, iso, on, sid
 
@@ -96,7 +97,7 @@ class ExpectationsProjection(Projection):
     tables = (EXPECTATIONS, HISTORY, CHANGE_REQUESTS)
 
     @on(Expectation.Set)
-    def _set(self, e: Any, view: View, position: int) -> None:
+    def _set(self, view: View, e: Expectation.Set, position: int) -> None:
         row = {
             "expectation_id": sid(e.originator_id),
             "project_id": sid(e.project_id),
@@ -118,7 +119,7 @@ class ExpectationsProjection(Projection):
         self._history(view, e, position, row, cause="agreement", reason=None)
 
     @on(Expectation.Revised)
-    def _revised(self, e: Any, view: View, position: int) -> None:
+    def _revised(self, view: View, e: Expectation.Revised, position: int) -> None:
         row = view.get(EXPECTATIONS, (sid(e.project_id), sid(e.originator_id)))
         if row is None:
             return
@@ -135,7 +136,7 @@ class ExpectationsProjection(Projection):
         self._history(view, e, position, row, cause=e.cause.value, reason=e.reason)
 
     @on(Expectation.Withdrawn)
-    def _withdrawn(self, e: Any, view: View, position: int) -> None:
+    def _withdrawn(self, view: View, e: Expectation.Withdrawn, position: int) -> None:
         row = view.get(EXPECTATIONS, (sid(e.project_id), sid(e.originator_id)))
         if row is None:
             return
@@ -151,7 +152,14 @@ class ExpectationsProjection(Projection):
         self._history(view, e, position, row, cause=e.cause.value, reason=e.reason)
 
     @on(Expectation.DeliverySubmitted, Expectation.DeliveryAccepted, Expectation.DeliveryRejected)
-    def _delivery(self, e: Any, view: View, position: int) -> None:
+    def _delivery(
+        self,
+        view: View,
+        e: Expectation.DeliverySubmitted
+        | Expectation.DeliveryAccepted
+        | Expectation.DeliveryRejected,
+        position: int,
+    ) -> None:
         row = view.get(EXPECTATIONS, (sid(e.project_id), sid(e.originator_id)))
         if row is None:
             return
@@ -166,7 +174,7 @@ class ExpectationsProjection(Projection):
     def _history(
         self,
         view: View,
-        e: Any,
+        e: LedgerAggregate.Event,
         position: int,
         row: dict[str, Any],
         *,
@@ -198,7 +206,7 @@ class ExpectationsProjection(Projection):
         )
 
     @on(ChangeRequest.Requested)
-    def _change_requested(self, e: Any, view: View, position: int) -> None:
+    def _change_requested(self, view: View, e: ChangeRequest.Requested, position: int) -> None:
         view.put(
             CHANGE_REQUESTS,
             {
@@ -219,7 +227,16 @@ class ExpectationsProjection(Projection):
         ChangeRequest.Withdrawn,
         ChangeRequest.Implemented,
     )
-    def _change_moved(self, e: Any, view: View, position: int) -> None:
+    def _change_moved(
+        self,
+        view: View,
+        e: ChangeRequest.ImpactAssessed
+        | ChangeRequest.Approved
+        | ChangeRequest.Rejected
+        | ChangeRequest.Withdrawn
+        | ChangeRequest.Implemented,
+        position: int,
+    ) -> None:
         row = view.get(CHANGE_REQUESTS, (sid(e.project_id), sid(e.originator_id)))
         if row is None:
             return

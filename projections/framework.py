@@ -22,10 +22,12 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
+from ledger.domain.envelope import LedgerAggregate
 from ledger.storage.sql import Transaction
 
 RowDict = dict[str, Any]
-Handler = Callable[[Any, Any, Any, int], None]
+#: A projection's method ``(self, view, event, position)``, the event typed by its classes.
+Handler = Callable[[Any, "View", Any, int], None]
 
 
 @dataclass(frozen=True)
@@ -392,15 +394,15 @@ class Projection:
                     handlers.setdefault(event_class, []).append(value)
         cls.handlers = {k: tuple(v) for k, v in handlers.items()}
 
-    def handle(self, view: View, event: Any, position: int) -> None:
+    def handle(self, view: View, event: LedgerAggregate.Event, position: int) -> None:
         handlers = self.handlers.get(type(event))
         if handlers is None:
             self.fallback(view, event, position)
             return
         for handler in handlers:
-            handler(self, event, view, position)
+            handler(self, view, event, position)
 
-    def fallback(self, view: View, event: Any, position: int) -> None:
+    def fallback(self, view: View, event: LedgerAggregate.Event, position: int) -> None:
         """Events without a handler: ignored unless a projection says otherwise."""
 
 

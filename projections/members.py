@@ -31,7 +31,7 @@ class MemberTracking(Projection):
     members: ClassVar[Table]
 
     @on(Project.MemberAdded)
-    def _member_added(self, e: Any, view: View, position: int) -> None:
+    def _member_added(self, view: View, e: Project.MemberAdded, position: int) -> None:
         m = e.member
         view.put(
             self.members,
@@ -46,13 +46,13 @@ class MemberTracking(Projection):
         )
 
     @on(Project.MemberRoleChanged)
-    def _member_role_changed(self, e: Any, view: View, position: int) -> None:
+    def _member_role_changed(self, view: View, e: Project.MemberRoleChanged, position: int) -> None:
         row = view.get(self.members, (sid(e.project_id), e.email))
         if row is not None:
             view.put(self.members, {**row, "role": e.role.value})
 
     @on(Project.MemberRemoved)
-    def _member_removed(self, e: Any, view: View, position: int) -> None:
+    def _member_removed(self, view: View, e: Project.MemberRemoved, position: int) -> None:
         row = view.get(self.members, (sid(e.project_id), e.email))
         if row is not None:
             view.put(self.members, {**row, "active": 0})

@@ -73,7 +73,7 @@ class MetricsProjection(MemberTracking):
     tables = (ACKS, ISSUES, MESSAGES, members)
 
     @on(AcknowledgementRequest.Requested)
-    def _requested(self, e: Any, view: View, position: int) -> None:
+    def _requested(self, view: View, e: AcknowledgementRequest.Requested, position: int) -> None:
         view.put(
             ACKS,
             {
@@ -94,7 +94,14 @@ class MetricsProjection(MemberTracking):
         AcknowledgementRequest.Disputed,
         AcknowledgementRequest.Withdrawn,
     )
-    def _answered(self, e: Any, view: View, position: int) -> None:
+    def _answered(
+        self,
+        view: View,
+        e: AcknowledgementRequest.Acknowledged
+        | AcknowledgementRequest.Disputed
+        | AcknowledgementRequest.Withdrawn,
+        position: int,
+    ) -> None:
         row = view.get(ACKS, (sid(e.project_id), sid(e.originator_id)))
         if row is not None:
             outcome = type(e).__name__.lower()
@@ -102,7 +109,7 @@ class MetricsProjection(MemberTracking):
             view.put(ACKS, row)
 
     @on(Issue.Raised)
-    def _raised(self, e: Any, view: View, position: int) -> None:
+    def _raised(self, view: View, e: Issue.Raised, position: int) -> None:
         view.put(
             ISSUES,
             {
@@ -118,7 +125,9 @@ class MetricsProjection(MemberTracking):
         )
 
     @on(Issue.ResponseGiven, Issue.SolutionOptionsProposed)
-    def _responded(self, e: Any, view: View, position: int) -> None:
+    def _responded(
+        self, view: View, e: Issue.ResponseGiven | Issue.SolutionOptionsProposed, position: int
+    ) -> None:
         row = view.get(ISSUES, (sid(e.project_id), sid(e.originator_id)))
         if row is None or row["first_response_at"] is not None:
             return
@@ -128,14 +137,14 @@ class MetricsProjection(MemberTracking):
             view.put(ISSUES, row)
 
     @on(Issue.Resolved)
-    def _resolved(self, e: Any, view: View, position: int) -> None:
+    def _resolved(self, view: View, e: Issue.Resolved, position: int) -> None:
         row = view.get(ISSUES, (sid(e.project_id), sid(e.originator_id)))
         if row is not None and row["resolved_at"] is None:
             row["resolved_at"] = iso(e.occurred_at)
             view.put(ISSUES, row)
 
     @on(Interaction.Recorded)
-    def _message(self, e: Any, view: View, position: int) -> None:
+    def _message(self, view: View, e: Interaction.Recorded, position: int) -> None:
         sender_party = self.party_of(view, e.project_id, e.from_address)
         view.put(
             MESSAGES,
@@ -165,7 +174,7 @@ class MetricsProjection(MemberTracking):
             view.put(MESSAGES, parent)
 
     @on(Interaction.ThreadLinked)
-    def _thread_linked(self, e: Any, view: View, position: int) -> None:
+    def _thread_linked(self, view: View, e: Interaction.ThreadLinked, position: int) -> None:
         """A reply recorded before its parent now answers it: the parent's first reply may be
         this one, and the message it was linked to before may have lost its first reply."""
         row = view.get(MESSAGES, (sid(e.project_id), sid(e.originator_id)))
@@ -201,7 +210,7 @@ class MetricsProjection(MemberTracking):
         view.put(MESSAGES, parent)
 
     @on(Interaction.Retracted)
-    def _retracted(self, e: Any, view: View, position: int) -> None:
+    def _retracted(self, view: View, e: Interaction.Retracted, position: int) -> None:
         row = view.get(MESSAGES, (sid(e.project_id), sid(e.originator_id)))
         if row is not None:
             row["retracted"] = 1

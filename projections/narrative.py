@@ -13,12 +13,13 @@ from datetime import date, datetime
 from typing import Any
 
 from ledger.domain import wording
+from ledger.domain.envelope import LedgerAggregate
 
 Namer = Callable[[str], str]
 Line = Callable[[Any, Namer, str, str], str]
 
 
-def event_name(event: Any) -> str:
+def event_name(event: LedgerAggregate.Event) -> str:
     """``Commitment.Made``: the aggregate and the event, as in the topic."""
     return event_name_of(type(event))
 
@@ -45,7 +46,7 @@ _TITLES: dict[str, Callable[[Any], str]] = {
 }
 
 
-def subject_title(event: Any) -> str | None:
+def subject_title(event: LedgerAggregate.Event) -> str | None:
     """The title a creating event gives its subject (what later lines call it)."""
     getter = _TITLES.get(type(event).__qualname__)
     return getter(event) if getter else None
@@ -295,7 +296,7 @@ def _delivery_failure(e: Any, name: Namer) -> str:
     return f"delivery failure{original}: could not be delivered to {whom} — “{_clip(e.subject)}”"
 
 
-def narrate(event: Any, name: Namer, title: str | None) -> str:
+def narrate(event: LedgerAggregate.Event, name: Namer, title: str | None) -> str:
     """The line for ``event`` (see the module docstring)."""
     who = name(event.attributed_to or event.actor)
     t = f"“{title}”" if title else "it"

@@ -29,6 +29,7 @@ from ledger.domain.acknowledgement import AcknowledgementRequest
 from ledger.domain.change_request import ChangeRequest
 from ledger.domain.commitment import Commitment
 from ledger.domain.decision import Decision
+from ledger.domain.envelope import LedgerAggregate
 from ledger.domain.errors import InvalidInputError
 from ledger.domain.expectation import Expectation
 from ledger.domain.interaction import Interaction, interaction_id_for_source
@@ -161,7 +162,7 @@ class OpenItemsProjection(MemberTracking):
 
     # ------------------------------------------------------------------- helpers
 
-    def _open(self, view: View, e: Any, position: int, **fields: Any) -> None:
+    def _open(self, view: View, e: LedgerAggregate.Event, position: int, **fields: Any) -> None:
         row = {
             "item_id": sid(e.originator_id),
             "project_id": sid(e.project_id),
@@ -178,7 +179,9 @@ class OpenItemsProjection(MemberTracking):
         row.update(fields)
         view.put(OPEN_ITEMS, row)
 
-    def _move(self, view: View, e: Any, position: int, **changes: Any) -> dict[str, Any] | None:
+    def _move(
+        self, view: View, e: LedgerAggregate.Event, position: int, **changes: Any
+    ) -> dict[str, Any] | None:
         row = view.get(OPEN_ITEMS, (sid(e.project_id), sid(e.originator_id)))
         if row is None:
             return None
@@ -186,16 +189,16 @@ class OpenItemsProjection(MemberTracking):
         view.put(OPEN_ITEMS, row)
         return row
 
-    def _close(self, view: View, e: Any, position: int) -> None:
+    def _close(self, view: View, e: LedgerAggregate.Event, position: int) -> None:
         view.delete(OPEN_ITEMS, (sid(e.project_id), sid(e.originator_id)))
 
-    def _party(self, view: View, e: Any, email: str | None) -> str | None:
+    def _party(self, view: View, e: LedgerAggregate.Event, email: str | None) -> str | None:
         return self.party_of(view, e.project_id, email)
 
     # --------------------------------------------------------------- commitments
 
     @on(Commitment.Made)
-    def _commitment_made(self, e: Any, view: View, position: int) -> None:
+    def _commitment_made(self, view: View, e: Commitment.Made, position: int) -> None:
         self._subject_title(view, e, e.statement)
         self._open(
             view,
@@ -211,13 +214,17 @@ class OpenItemsProjection(MemberTracking):
             person_b=e.promisee,
         )
 
-    def _ball_to(self, view: View, e: Any, position: int, who: str, state: str) -> None:
+    def _ball_to(
+        self, view: View, e: LedgerAggregate.Event, position: int, who: str, state: str
+    ) -> None:
         self._move(
             view, e, position, state=state, ball_person=who, ball_party=self._party(view, e, who)
         )
 
     @on(Commitment.RenegotiationProposed)
-    def _renegotiation_proposed(self, e: Any, view: View, position: int) -> None:
+    def _renegotiation_proposed(
+        self, view: View, e: Commitment.RenegotiationProposed, position: int
+    ) -> None:
         row = view.get(OPEN_ITEMS, (sid(e.project_id), sid(e.originator_id)))
         if row is not None:
             proposer = e.proposal.proposed_by
@@ -225,7 +232,12 @@ class OpenItemsProjection(MemberTracking):
             self._ball_to(view, e, position, other, "renegotiation_proposed")
 
     @on(Commitment.Renegotiated, Commitment.RenegotiationDeclined)
-    def _renegotiation_answered(self, e: Any, view: View, position: int) -> None:
+    def _renegotiation_answered(
+        self,
+        view: View,
+        e: Commitment.Renegotiated | Commitment.RenegotiationDeclined,
+        position: int,
+    ) -> None:
         row = view.get(OPEN_ITEMS, (sid(e.project_id), sid(e.originator_id)))
         if row is None:
             return
@@ -243,19 +255,26 @@ class OpenItemsProjection(MemberTracking):
         )
 
     @on(Commitment.Fulfilled)
-    def _fulfilled(self, e: Any, view: View, position: int) -> None:
+    def _fulfilled(self, view: View, e: Commitment.Fulfilled, position: int) -> None:
         row = view.get(OPEN_ITEMS, (sid(e.project_id), sid(e.originator_id)))
         if row is not None:
             self._ball_to(view, e, position, row["person_b"], "fulfilled_awaiting_acceptance")
 
     @on(Commitment.FulfilmentDisputed)
-    def _fulfilment_disputed(self, e: Any, view: View, position: int) -> None:
+    def _fulfilment_disputed(
+        self, view: View, e: Commitment.FulfilmentDisputed, position: int
+    ) -> None:
         row = view.get(OPEN_ITEMS, (sid(e.project_id), sid(e.originator_id)))
         if row is not None:
             self._ball_to(view, e, position, row["person_a"], "fulfilment_disputed")
 
     @on(Commitment.FulfilmentAccepted, Commitment.Withdrawn, Commitment.Released)
-    def _commitment_closed(self, e: Any, view: View, position: int) -> None:
+    def _commitment_closed(
+        self,
+        view: View,
+        e: Commitment.FulfilmentAccepted | Commitment.Withdrawn | Commitment.Released,
+        position: int,
+    ) -> None:
         self._close(view, e, position)
 
     # ------------------------------------------------- commitments whose message bounced
@@ -369,7 +388,7 @@ class OpenItemsProjection(MemberTracking):
     # ----------------------------------------------------------- change requests
 
     @on(ChangeRequest.Requested)
-    def _change_requested(self, e: Any, view: View, position: int) -> None:
+    def _change_requested(self, view: View, e: ChangeRequest.Requested, position: int) -> None:
         self._subject_title(view, e, e.title)
         self._open(
             view,
@@ -384,32 +403,44 @@ class OpenItemsProjection(MemberTracking):
         )
 
     @on(ChangeRequest.ImpactAssessed)
-    def _assessed(self, e: Any, view: View, position: int) -> None:
+    def _assessed(self, view: View, e: ChangeRequest.ImpactAssessed, position: int) -> None:
         self._move(
             view, e, position, state="awaiting_decision", ball_party="client", ball_person=None
         )
 
     @on(ChangeRequest.Approved, ChangeRequest.Rejected, ChangeRequest.Withdrawn)
-    def _change_decided(self, e: Any, view: View, position: int) -> None:
+    def _change_decided(
+        self,
+        view: View,
+        e: ChangeRequest.Approved | ChangeRequest.Rejected | ChangeRequest.Withdrawn,
+        position: int,
+    ) -> None:
         self._close(view, e, position)
 
     # ----------------------------------------------------------- acknowledgements
 
     @on(Meeting.Held, StatusReport.Issued, Expectation.Set, Decision.Recorded)
-    def _subject(self, e: Any, view: View, position: int) -> None:
+    def _subject(
+        self,
+        view: View,
+        e: Meeting.Held | StatusReport.Issued | Expectation.Set | Decision.Recorded,
+        position: int,
+    ) -> None:
         title = subject_title(e)
         if title:
             self._subject_title(view, e, title)
 
     @staticmethod
-    def _subject_title(view: View, e: Any, title: str) -> None:
+    def _subject_title(view: View, e: LedgerAggregate.Event, title: str) -> None:
         view.put(
             SUBJECTS,
             {"project_id": sid(e.project_id), "subject_id": sid(e.originator_id), "title": title},
         )
 
     @on(AcknowledgementRequest.Requested)
-    def _ack_requested(self, e: Any, view: View, position: int) -> None:
+    def _ack_requested(
+        self, view: View, e: AcknowledgementRequest.Requested, position: int
+    ) -> None:
         subject = view.peek(SUBJECTS, (sid(e.project_id), str(e.subject_id)))
         kind = wording.kind(e.subject_kind.value)
         what = f"{kind} “{subject['title']}”" if subject else kind
@@ -432,13 +463,20 @@ class OpenItemsProjection(MemberTracking):
         AcknowledgementRequest.Disputed,
         AcknowledgementRequest.Withdrawn,
     )
-    def _ack_answered(self, e: Any, view: View, position: int) -> None:
+    def _ack_answered(
+        self,
+        view: View,
+        e: AcknowledgementRequest.Acknowledged
+        | AcknowledgementRequest.Disputed
+        | AcknowledgementRequest.Withdrawn,
+        position: int,
+    ) -> None:
         self._close(view, e, position)
 
     # -------------------------------------------------------------------- issues
 
     @on(Issue.Raised)
-    def _issue_raised(self, e: Any, view: View, position: int) -> None:
+    def _issue_raised(self, view: View, e: Issue.Raised, position: int) -> None:
         raiser_party = e.raiser_party.value
         self._open(
             view,
@@ -453,7 +491,7 @@ class OpenItemsProjection(MemberTracking):
         )
 
     @on(Issue.ResponseGiven)
-    def _issue_answered(self, e: Any, view: View, position: int) -> None:
+    def _issue_answered(self, view: View, e: Issue.ResponseGiven, position: int) -> None:
         row = view.get(OPEN_ITEMS, (sid(e.project_id), sid(e.originator_id)))
         if row is None:
             return
@@ -464,13 +502,21 @@ class OpenItemsProjection(MemberTracking):
             self._move(view, e, position, state="acknowledged")
 
     @on(Issue.SolutionOptionsProposed)
-    def _options(self, e: Any, view: View, position: int) -> None:
+    def _options(self, view: View, e: Issue.SolutionOptionsProposed, position: int) -> None:
         self._move(
             view, e, position, state="awaiting_choice", ball_party="client", ball_person=None
         )
 
     @on(Issue.SolutionChosen, Issue.ProgressReported, Issue.ResolutionDisputed, Issue.Reopened)
-    def _in_progress(self, e: Any, view: View, position: int) -> None:
+    def _in_progress(
+        self,
+        view: View,
+        e: Issue.SolutionChosen
+        | Issue.ProgressReported
+        | Issue.ResolutionDisputed
+        | Issue.Reopened,
+        position: int,
+    ) -> None:
         row = view.get(OPEN_ITEMS, (sid(e.project_id), sid(e.originator_id)))
         if row is None and isinstance(e, Issue.Reopened):
             subject = self._reopened_issue(view, e)
@@ -488,7 +534,7 @@ class OpenItemsProjection(MemberTracking):
             )
 
     @on(Issue.Resolved)
-    def _resolved(self, e: Any, view: View, position: int) -> None:
+    def _resolved(self, view: View, e: Issue.Resolved, position: int) -> None:
         row = view.get(OPEN_ITEMS, (sid(e.project_id), sid(e.originator_id)))
         if row is not None:
             self._move(
@@ -501,7 +547,7 @@ class OpenItemsProjection(MemberTracking):
             )
 
     @on(Issue.ResolutionConfirmed)
-    def _confirmed(self, e: Any, view: View, position: int) -> None:
+    def _confirmed(self, view: View, e: Issue.ResolutionConfirmed, position: int) -> None:
         row = view.get(OPEN_ITEMS, (sid(e.project_id), sid(e.originator_id)))
         if row is not None:
             # Keep what a reopening needs, then close.
@@ -517,7 +563,7 @@ class OpenItemsProjection(MemberTracking):
             )
         self._close(view, e, position)
 
-    def _reopened_issue(self, view: View, e: Any) -> dict[str, Any] | None:
+    def _reopened_issue(self, view: View, e: LedgerAggregate.Event) -> dict[str, Any] | None:
         saved = view.peek(REOPENABLE, (sid(e.project_id), sid(e.originator_id)))
         if saved is None:
             return None
@@ -528,7 +574,7 @@ class OpenItemsProjection(MemberTracking):
     # ---------------------------------------------------------------------- risks
 
     @on(Risk.Identified)
-    def _risk(self, e: Any, view: View, position: int) -> None:
+    def _risk(self, view: View, e: Risk.Identified, position: int) -> None:
         self._open(
             view,
             e,
@@ -542,23 +588,23 @@ class OpenItemsProjection(MemberTracking):
         )
 
     @on(Risk.ResponsePlanned)
-    def _risk_planned(self, e: Any, view: View, position: int) -> None:
+    def _risk_planned(self, view: View, e: Risk.ResponsePlanned, position: int) -> None:
         # The risk stays open (its own state, as the risk says); the move is now the response
         # owner's: carrying out the plan (docs/projections.md, "whose move").
         self._ball_to(view, e, position, e.owner, "open")
 
     @on(Risk.Materialised, Risk.Closed)
-    def _risk_closed(self, e: Any, view: View, position: int) -> None:
+    def _risk_closed(self, view: View, e: Risk.Materialised | Risk.Closed, position: int) -> None:
         self._close(view, e, position)
 
     # ------------------------------------------------------------------- cadence
 
     @on(Project.Opened, Project.TimeZoneChanged)
-    def _zone(self, e: Any, view: View, position: int) -> None:
+    def _zone(self, view: View, e: Project.Opened | Project.TimeZoneChanged, position: int) -> None:
         view.put(ZONES, {"project_id": sid(e.project_id), "time_zone": e.time_zone})
 
     @on(Project.CommunicationPlanSet)
-    def _plan(self, e: Any, view: View, position: int) -> None:
+    def _plan(self, view: View, e: Project.CommunicationPlanSet, position: int) -> None:
         project_id = sid(e.project_id)
         kinds = {c.kind for c in e.cadences}
         for row in view.select(CADENCES, Where(eq={"project_id": project_id})):
@@ -578,7 +624,7 @@ class OpenItemsProjection(MemberTracking):
             )
 
     @on(StatusReport.Issued)
-    def _report(self, e: Any, view: View, position: int) -> None:
+    def _report(self, view: View, e: StatusReport.Issued, position: int) -> None:
         view.put(
             CADENCE_REPORTS,
             {
@@ -592,7 +638,7 @@ class OpenItemsProjection(MemberTracking):
         )
 
     @on(Project.Closed)
-    def _project_closed(self, e: Any, view: View, position: int) -> None:
+    def _project_closed(self, view: View, e: Project.Closed, position: int) -> None:
         project_id = sid(e.project_id)
         for row in view.select(OPEN_ITEMS, Where(eq={"project_id": project_id})):
             view.delete(OPEN_ITEMS, (project_id, row["item_id"]))

@@ -51,7 +51,7 @@ def project_time_zone(views: Views, project_id: str) -> str:
     """The project's IANA time zone, as the open-items view knows it (UTC for projects opened
     before projects had one)."""
     row = views["open_items"].peek(ZONES, (project_id,))
-    return row["time_zone"] if row else DEFAULT_TIME_ZONE  # type: ignore[no-any-return]
+    return row["time_zone"] if row else DEFAULT_TIME_ZONE
 
 
 def open_items(views: Views, project_id: str, now: datetime) -> list[dict[str, Any]]:

@@ -303,7 +303,7 @@ class ProjectionRunner:
         return name
 
     def head(self) -> int:
-        return self.ledger.recorder.max_notification_id() or 0
+        return self.ledger.event_log.head()
 
     def status(self) -> list[ViewStatus]:
         head = self.head()
@@ -345,12 +345,11 @@ class ProjectionRunner:
     def _read_and_apply(self, targets: Sequence[tuple[str, int, int]], start: int) -> int:
         """Read the batch after ``start``, decode it once, apply it to ``targets``; returns the
         number of events read (0: nothing after ``start``)."""
-        notifications = self.ledger.recorder.select_notifications(
-            start=start, limit=self.batch_size, inclusive_of_start=False
-        )
+        log = self.ledger.event_log
+        notifications = log.after(start, self.batch_size)
         if not notifications:
             return 0
-        decode = self.ledger.mapper.to_domain_event
+        decode = log.decode
         events = [(n.id, decode(n)) for n in notifications]
         self._apply_all(targets, events)
         return len(events)
@@ -530,11 +529,10 @@ class ProjectionRunner:
         position = self.position(names)
         seconds = 0.0
         if position < head:
-            missing = self.ledger.recorder.select_notifications(
-                start=position, limit=1, inclusive_of_start=False
-            )
+            log = self.ledger.event_log
+            missing = log.after(position, 1)
             if missing:
-                recorded = self.ledger.mapper.to_domain_event(missing[0]).timestamp
+                recorded = log.decode(missing[0]).timestamp
                 seconds = max(0.0, (datetime.now(UTC) - recorded).total_seconds())
         return Freshness(position, head, round(seconds, 3), seconds > bound_seconds)
 

@@ -15,6 +15,7 @@ import typer
 from api.cli.errors import ExitCode, classify, fail
 from api.cli.main import DatabaseURL, ProjectOption, app, console, err, open_ledger, project_id_of
 from ledger.domain.errors import DomainError
+from ledger.domain.wording import Language
 from ledger.interchange.mailroom import (
     Inbox,
     Mailbox,
@@ -277,7 +278,7 @@ def digest(
     if language not in LANGUAGES:
         err.print(f"[red]error:[/red] --language: give one of {', '.join(LANGUAGES)}")
         raise typer.Exit(2)
-    lang = "zh-Hans" if language == "zh-Hans" else "en"
+    lang: Language = "zh-Hans" if language == "zh-Hans" else "en"
     relay = None
     if not dry_run:
         try:

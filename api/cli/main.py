@@ -81,9 +81,9 @@ def demo(
 
     ledger = open_ledger(database_url)
     try:
-        before = ledger.recorder.max_notification_id() or 0
+        before = ledger.event_log.head()
         result = record_demo(ledger, time_zone=time_zone)
-        after = ledger.recorder.max_notification_id() or 0
+        after = ledger.event_log.head()
     finally:
         ledger.close()
     added = after - before

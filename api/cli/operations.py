@@ -63,7 +63,7 @@ def init(
             create_tables(db)
         finally:
             db.close()
-        events = ledger.recorder.max_notification_id() or 0
+        events = ledger.event_log.head()
     finally:
         ledger.close()
     console.print(f"ledger ready in {storage.display} ({events} events)", highlight=False)
@@ -120,7 +120,7 @@ def _print(checks: list[Check]) -> None:
 
 def _storage(ledger: Ledger) -> Check:
     storage = ledger.storage
-    events = ledger.recorder.max_notification_id() or 0
+    events = ledger.event_log.head()
     if storage.is_sqlite:
         path = Path(storage.env["SQLITE_DBNAME"])
         size = path.stat().st_size if path.exists() else 0
@@ -234,7 +234,7 @@ def _key_and_checkpoint(ledger: Ledger, key_file: Path | None) -> list[Check]:
     from ledger.integrity.signing import KeyFileError, default_key_file, load_signer
 
     path = key_file or default_key_file(ledger.storage)
-    events = ledger.recorder.max_notification_id() or 0
+    events = ledger.event_log.head()
     if not path.exists():
         key = Check(
             "signing key",

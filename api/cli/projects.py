@@ -10,6 +10,7 @@ project's opener becomes its team manager, and only a team manager adds or remov
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 import typer
 from rich.table import Column, Table
@@ -124,13 +125,13 @@ def _all_projects(ledger: object) -> list[Project]:
     assert isinstance(ledger, Ledger)
     topic = stored_topic(Project.Opened)
     found: list[Project] = []
-    start = 1
+    after = 0
     while True:
-        batch = ledger.recorder.select_notifications(start, 500, topics=[topic])
-        found.extend(ledger.get_project(n.originator_id) for n in batch)
+        batch = ledger.event_log.after(after, 500, topics=[topic])
+        found.extend(ledger.get_project(UUID(str(n.originator_id))) for n in batch)
         if len(batch) < 500:
             return found
-        start = batch[-1].id + 1
+        after = batch[-1].id
 
 
 @project_app.command("show")

@@ -53,11 +53,9 @@ def _readable(services: Services, person: Principal, project_id: UUID | None) ->
     if project_id is None:
         return services.index.member_projects(person.email)
     try:
-        project = services.ledger.get_project(project_id)
-    except ProjectNotFoundError:
-        project = None
-    if project is None or person.email not in project.members:
-        raise ApiProblem("not-found", f"project {project_id} not found")
+        services.ledger.membership(project_id, person.email)
+    except ProjectNotFoundError as e:
+        raise ApiProblem("not-found", str(e)) from None
     return frozenset({project_id})
 
 

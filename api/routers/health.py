@@ -70,7 +70,7 @@ def health(services: ServicesDep, response: Response) -> Health:
     loop_states = [LoopStatus.model_validate(r.as_dict()) for r in loops]
     backend = services.ledger.storage.backend
     try:
-        position = services.ledger.recorder.max_notification_id() or 0
+        position = services.ledger.event_log.head()
         views = [
             ViewState(
                 name=v.name, position=v.position, lag=v.lag, state=v.state, last_error=v.last_error

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Response
@@ -26,11 +26,12 @@ from api.schemas.queries import BaseModel
 from ledger.domain.project import ProjectNotFoundError
 from ledger.domain.roles import Role
 from ledger.integrity.bundles import EvidenceNotFoundError, EvidenceScope
-from ledger.storage.sql import notifications_at
 
 router = APIRouter(tags=["integrity"])
 
-NOTE = {200: {"content": {"text/plain": {}}, "description": "A C2SP signed note."}}
+NOTE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/plain": {}}, "description": "A C2SP signed note."}
+}
 
 
 class InclusionProofPublic(BaseModel):
@@ -98,16 +99,15 @@ def inclusion_proof(
     ] = None,
 ) -> InclusionProofPublic:
     """The proof that the event at ``position`` is in the tree of ``tree_size`` leaves."""
-    ledger = services.ledger
-    table = ledger.recorder.events_table_name  # type: ignore[attr-defined]
-    found = notifications_at(services.db, [position], str(table))
-    project_id = ledger.mapper.to_domain_event(found[0]).project_id if found else None  # type: ignore[attr-defined]
+    event = services.ledger.event_log.event_at(position)
     try:
-        project = ledger.get_project(project_id) if project_id is not None else None
+        if event is None:
+            raise ProjectNotFoundError(f"no event at position {position}")
+        services.ledger.membership(event.project_id, person.email)
     except ProjectNotFoundError:
-        project = None
-    if project is None or person.email not in project.members:
-        raise ApiProblem("not-found", f"no event at position {position} that you may read")
+        raise ApiProblem(
+            "not-found", f"no event at position {position} that you may read"
+        ) from None
     try:
         proof = services.integrity.inclusion_proof(position, tree_size)
     except (LookupError, ValueError) as e:
@@ -185,7 +185,7 @@ def evidence_bundle(
     for name, moment in (("from", from_), ("to", to)):
         if moment is not None and moment.utcoffset() is None:
             raise ApiProblem("invalid-input", "give a time zone", field=name)
-    bounds = {"start": from_, "end": to, "project_id": access.project_id}
+    bounds: dict[str, Any] = {"start": from_, "end": to, "project_id": access.project_id}
     try:
         if subject is not None:
             scope = EvidenceScope.subject(subject, **bounds)

@@ -162,6 +162,7 @@ def open_items(
     moment = parse_instant(now, "now", zone) or as_of_at or datetime.now(UTC)
     live = live_views(services, wait_for)
     later = None
+    views: q.Views
     if as_of_at is not None:
         views = replay(services.runner, project, as_of_at, basis, views=["open_items"])
         if basis == "occurred":

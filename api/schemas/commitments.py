@@ -17,8 +17,7 @@ from api.schemas.common import (
     SourcePublic,
     Text,
 )
-from ledger.domain.commitment import CommitmentState
-from ledger.domain.time import is_overdue
+from ledger.domain.commitment import CommitmentState, is_commitment_overdue
 
 
 class CommitmentCreate(Envelope):
@@ -96,8 +95,7 @@ class CommitmentPublic(ItemPublic):
     )
     @property
     def overdue(self) -> bool:
-        live = self.state in (CommitmentState.OPEN, CommitmentState.FULFILMENT_DISPUTED)
-        return is_overdue(self.due_at, datetime.now(UTC), live=live)
+        return is_commitment_overdue(self.state, self.due_at, datetime.now(UTC))
 
 
 class CommitmentsPublic(ListPage):

@@ -28,6 +28,7 @@ from ledger.domain import (
     values,
 )
 from ledger.domain.envelope import LedgerAggregate
+from ledger.domain.errors import NotFoundError
 
 AGGREGATES: tuple[type[LedgerAggregate], ...] = (
     project.Project,
@@ -42,6 +43,26 @@ AGGREGATES: tuple[type[LedgerAggregate], ...] = (
     change_request.ChangeRequest,
     decision.Decision,
 )
+
+_NOT_FOUND: dict[type[LedgerAggregate], type[NotFoundError]] = {
+    project.Project: project.ProjectNotFoundError,
+    commitment.Commitment: commitment.CommitmentNotFoundError,
+    interaction.Interaction: interaction.InteractionNotFoundError,
+    acknowledgement.AcknowledgementRequest: acknowledgement.AcknowledgementRequestNotFoundError,
+    meeting.Meeting: meeting.MeetingNotFoundError,
+    status_report.StatusReport: status_report.StatusReportNotFoundError,
+    issue.Issue: issue.IssueNotFoundError,
+    risk.Risk: risk.RiskNotFoundError,
+    expectation.Expectation: expectation.ExpectationNotFoundError,
+    change_request.ChangeRequest: change_request.ChangeRequestNotFoundError,
+    decision.Decision: decision.DecisionNotFoundError,
+}
+
+
+def not_found_error(aggregate: type[LedgerAggregate]) -> type[NotFoundError]:
+    """The error that says an item of ``aggregate`` does not exist (in a project)."""
+    return _NOT_FOUND.get(aggregate, NotFoundError)
+
 
 ENUMS: tuple[type[StrEnum], ...] = (
     roles.Party,

@@ -25,6 +25,7 @@ from ledger.domain.errors import (
     NotFoundError,
     NotPermittedError,
 )
+from ledger.domain.time import is_overdue
 from ledger.domain.topics import pin_topics
 from ledger.domain.validation import require_aware, require_text
 from ledger.domain.values import ImmutableModel, Source
@@ -43,7 +44,21 @@ class CommitmentState(StrEnum):
     RELEASED = "released"
 
 
-_LIVE = (CommitmentState.OPEN, CommitmentState.FULFILMENT_DISPUTED)
+#: A commitment still to be kept: open, or its fulfilment disputed. (Also as the states' text.)
+LIVE_STATES: frozenset[str] = frozenset({CommitmentState.OPEN, CommitmentState.FULFILMENT_DISPUTED})
+
+
+def is_live(state: CommitmentState | str) -> bool:
+    """The one rule for "live": the commitment in ``state`` is still to be kept."""
+    return state in LIVE_STATES
+
+
+def is_commitment_overdue(
+    state: CommitmentState | str, due_at: datetime | None, now: datetime
+) -> bool:
+    """The one rule for an overdue commitment: live, and its due time passed at ``now``
+    (:func:`ledger.domain.time.is_overdue`)."""
+    return is_overdue(due_at, now, live=is_live(state))
 
 
 class RenegotiationProposal(ImmutableModel):
@@ -204,7 +219,7 @@ class Commitment(LedgerAggregate):
 
     @property
     def is_live(self) -> bool:
-        return self.state in _LIVE
+        return is_live(self.state)
 
     def acknowledge(self, act: Act) -> None:
         """Either side confirms the commitment in the ledger — only ever in person."""

@@ -30,7 +30,7 @@ from ledger.domain.commitment import Commitment
 from ledger.domain.envelope import Act, LedgerAggregate
 from ledger.domain.errors import InvalidInputError, InvalidTransitionError, NotFoundError
 from ledger.domain.ids import derive_id
-from ledger.domain.project import Member, NotAMemberError
+from ledger.domain.project import Member, require_members
 from ledger.domain.roles import Party, Role
 from ledger.domain.topics import pin_topics
 from ledger.domain.validation import (
@@ -247,7 +247,7 @@ class Meeting(LedgerAggregate):
         if self.minutes_version is None:
             raise InvalidTransitionError("there are no minutes to circulate yet")
         recipients = normalise_emails(to, "to", required=True)
-        _require_members(members, recipients, "to")
+        require_members(members, recipients, "to")
         if acknowledge_by is not None:
             require_aware(acknowledge_by, "acknowledge_by")
             if acknowledge_by <= act.occurred_at:
@@ -321,10 +321,10 @@ class Meeting(LedgerAggregate):
             field = f"action_items[{i}]"
             item = raw if isinstance(raw, NewActionItem) else NewActionItem.parse(dict(raw), field)
             owner = normalise_email(item.owner, f"{field}.owner")
-            _require_members(members, (owner,), f"{field}.owner")
+            require_members(members, (owner,), f"{field}.owner")
             if item.promisee is not None:
                 promisee = normalise_email(item.promisee, f"{field}.promisee")
-                _require_members(members, (promisee,), f"{field}.promisee")
+                require_members(members, (promisee,), f"{field}.promisee")
             else:
                 promisee = _default_promisee(owner, attendees, members, f"{field}.promisee")
             if promisee == owner:
@@ -359,12 +359,6 @@ class Meeting(LedgerAggregate):
             )
             for item in items
         ]
-
-
-def _require_members(members: Mapping[str, Member], emails: Iterable[str], field: str) -> None:
-    for email in emails:
-        if email not in members:
-            raise NotAMemberError(f"{field}: {email} is not a member of this project")
 
 
 _OTHER_SIDE = {Party.TEAM: Party.CLIENT, Party.CLIENT: Party.TEAM}

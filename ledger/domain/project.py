@@ -8,6 +8,7 @@ in the aggregate cache) before any command.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -46,6 +47,28 @@ class Member(ImmutableModel):
     name: str
     party: Party
     role: Role
+
+
+def require_member(members: Mapping[str, Member], email: str, field: str = "actor") -> Member:
+    """The one membership check: the current member ``email`` of ``members`` (a project's),
+    or :class:`NotAMemberError` naming the input ``field`` that named them."""
+    member = members.get(email)
+    if member is None:
+        raise NotAMemberError(f"{field}: {email} is not a member of this project")
+    return member
+
+
+def require_members(members: Mapping[str, Member], emails: Iterable[str], field: str) -> None:
+    """:func:`require_member` for each of ``emails``, all named by ``field``."""
+    for email in emails:
+        require_member(members, email, field)
+
+
+def require_may_record(member: Member) -> Member:
+    """The one role check: auditors only read (:class:`NotPermittedError`)."""
+    if not member.role.may_record:
+        raise NotPermittedError(f"{member.email} is an auditor of this project and only reads")
+    return member
 
 
 class Channel(ImmutableModel):
@@ -392,18 +415,13 @@ class Project(LedgerAggregate):
 
     def require_member(self, email: str, field: str = "actor") -> Member:
         """The current member ``email``, or :class:`NotAMemberError` naming ``field``."""
-        member = self.members.get(email)
-        if member is None:
-            raise NotAMemberError(f"{field}: {email} is not a member of this project")
-        return member
+        return require_member(self.members, email, field)
 
     def require_recorder(self, act: Act) -> Member:
         """Check that ``act`` may record in this project: the project is open, the actor is a
         member who may record (auditors only read), and any attributed person is a member."""
         self._require_open()
-        member = self.require_member(act.actor)
-        if not member.role.may_record:
-            raise NotPermittedError(f"{act.actor} is an auditor of this project and only reads")
+        member = require_may_record(self.require_member(act.actor))
         if act.attributed_to is not None:
             self.require_member(act.attributed_to, "attributed_to")
         return member

@@ -23,7 +23,7 @@ from ledger.domain.acknowledgement import (
 )
 from ledger.domain.envelope import Act, LedgerAggregate
 from ledger.domain.errors import InvalidInputError, NotFoundError
-from ledger.domain.project import Member, NotAMemberError
+from ledger.domain.project import Member, require_members
 from ledger.domain.topics import pin_topics
 from ledger.domain.validation import (
     normalise_emails,
@@ -133,9 +133,7 @@ class StatusReport(LedgerAggregate):
         end = require_date(period_end, "period_end")
         _require_period(start, end, "period_end")
         recipients = normalise_emails(to, "to", required=True)
-        for email in recipients:
-            if email not in members:
-                raise NotAMemberError(f"to: {email} is not a member of this project")
+        require_members(members, recipients, "to")
         content = {
             "progress": text_items(progress, "progress"),
             "problems": text_items(problems, "problems"),

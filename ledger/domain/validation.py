@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, TypeVar
+from uuid import UUID
 
 from pydantic import BaseModel
 
@@ -149,3 +150,13 @@ def require_editor(act: Act, editors: Iterable[str | None], *, manager: bool, wh
     allowed = {e for e in editors if e}
     if act.actor not in allowed and act.principal not in allowed:
         raise NotPermittedError(f"only {', '.join(sorted(allowed))} or a team manager can {what}")
+
+
+def parse_id(value: object, field: str) -> UUID:
+    """An item's id given as a UUID or its text, or :class:`InvalidInputError` naming ``field``."""
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise InvalidInputError(field, f"{value!r} is not an id") from None

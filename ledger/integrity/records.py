@@ -32,6 +32,9 @@ from hashlib import sha256
 from typing import Any, Final
 from uuid import UUID
 
+from eventsourcing.application import Application
+
+from ledger.storage.eventlog import events_table_name
 from ledger.storage.sql import SqlDatabase
 
 __all__ = [
@@ -182,6 +185,11 @@ class EventTable:
             )
             self._convert = _postgres_record
             self.leaf_hash = _postgres_leaf_hash
+
+    @staticmethod
+    def name_for(app: Application[UUID]) -> str:
+        """The name of ``app``'s events table (from the storage package's one reader)."""
+        return events_table_name(app)
 
     def max_position(self) -> int:
         rows = self.db.query(f"SELECT MAX({self.position}) FROM {self.table}")

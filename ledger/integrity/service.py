@@ -105,8 +105,8 @@ class Integrity:
         trusted_keys: Sequence[Verifier | str] = (),
     ) -> Integrity:
         """The integrity layer of ``ledger``'s database (its own connection pool)."""
-        table = ledger.recorder.events_table_name  # type: ignore[attr-defined]
-        return cls(ledger.storage, str(table), key_file=key_file, trusted_keys=trusted_keys)
+        table = EventTable.name_for(ledger)
+        return cls(ledger.storage, table, key_file=key_file, trusted_keys=trusted_keys)
 
     # ----------------------------------------------------------------------------- keys
 

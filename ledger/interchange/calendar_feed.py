@@ -35,7 +35,7 @@ from icalendar import Calendar, Event
 
 from ledger.domain import wording
 from ledger.domain.acknowledgement import AcknowledgementRequest, AcknowledgementState
-from ledger.domain.commitment import Commitment, CommitmentState
+from ledger.domain.commitment import Commitment, is_live
 from ledger.domain.expectation import Expectation, ExpectationKind, ExpectationState
 from ledger.domain.project import Cadence, Project
 from ledger.domain.validation import normalise_email
@@ -107,10 +107,9 @@ def _event(uid: str, summary: str, stamp: datetime, sequence: int, category: str
 
 
 def _commitments(ledger: Ledger, project: Project, person: str) -> Iterator[Dated]:
-    live = (CommitmentState.OPEN, CommitmentState.FULFILMENT_DISPUTED)
     for item in project_items(ledger, project.id, Commitment, Commitment.Made):
         c = item.aggregate
-        if c.due_at is None or c.state not in live or person not in (c.promisor, c.promisee):
+        if c.due_at is None or not is_live(c.state) or person not in (c.promisor, c.promisee):
             continue
         mine = c.promisor == person
         summary = f"Due: {c.statement}" if mine else f"Due to you: {c.statement}"

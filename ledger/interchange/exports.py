@@ -35,10 +35,9 @@ from uuid import UUID
 import orjson
 
 from ledger.domain import catalogue, wording
-from ledger.domain.commitment import Commitment, CommitmentState
+from ledger.domain.commitment import Commitment, is_commitment_overdue
 from ledger.domain.envelope import utcnow
 from ledger.domain.errors import InvalidInputError
-from ledger.domain.time import is_overdue
 from ledger.domain.values import ImmutableModel
 from ledger.storage.reading import project_events, project_items
 
@@ -231,7 +230,6 @@ def _commitment_rows(ledger: Ledger, project_id: UUID) -> Iterator[Row]:
     items = project_items(ledger, project_id, Commitment, Commitment.Made)
     for item in items:
         c = item.aggregate
-        live = c.state in (CommitmentState.OPEN, CommitmentState.FULFILMENT_DISPUTED)
         yield {
             "id": c.id,
             "statement": c.statement,
@@ -239,7 +237,7 @@ def _commitment_rows(ledger: Ledger, project_id: UUID) -> Iterator[Row]:
             "promisee": c.promisee,
             "due_at": c.due_at,
             "state": c.state,
-            "overdue": is_overdue(c.due_at, now, live=live),
+            "overdue": is_commitment_overdue(c.state, c.due_at, now),
             "acknowledged_by": c.acknowledged_by,
             "proposed_due_at": c.proposal.due_at if c.proposal is not None else None,
             "proposed_statement": c.proposal.statement if c.proposal is not None else None,

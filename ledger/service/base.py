@@ -1,31 +1,35 @@
 """The base of the service layer: storage, serialisation, and the steps every command shares.
 
-Commands live in ``ledger/commands/`` (one module per area) as mixins of
+Commands live in ``ledger/service/commands/`` (one module per area) as mixins of
 :class:`LedgerService`; :class:`ledger.service.application.Ledger` combines them into the one
 ``Application`` subclass the rest of the system talks to.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import date, datetime
-from typing import Any, ClassVar, NamedTuple, TypeVar
+from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Mapper, Recording, Transcoder
 
+from ledger.domain.catalogue import not_found_error
 from ledger.domain.envelope import Act, LedgerAggregate
 from ledger.domain.errors import ConflictError
 from ledger.domain.ids import derive_id
-from ledger.domain.project import NotAMemberError, Project, ProjectNotFoundError
+from ledger.domain.project import Member, Project, ProjectNotFoundError
 from ledger.domain.time import due_at_for, require_plausible_due
+from ledger.integrity.checkpoints import CheckpointHead, CheckpointStore
 from ledger.storage import outcome
 from ledger.storage.availability import check_storage
+from ledger.storage.eventlog import EventLog
 from ledger.storage.pools import install_sweeping_check
 from ledger.storage.settings import Storage, parse_database_url
-from ledger.storage.sql import prepare_sqlite_file
+from ledger.storage.sql import SqlDatabase, prepare_sqlite_file
 from ledger.storage.transcoding import OrjsonTranscoder, StrictMapper
 
 A = TypeVar("A", bound=LedgerAggregate)
@@ -53,6 +57,14 @@ class Recorded(NamedTuple):
     position: int
 
 
+class Step(NamedTuple, Generic[A]):
+    """What a step on an existing item starts from (see :meth:`LedgerService.step_in`)."""
+
+    project: Project
+    act: Act
+    item: A
+
+
 class LedgerService(Application[UUID]):
     name = "accord"
     env: ClassVar[dict[str, str]] = {
@@ -71,6 +83,33 @@ class LedgerService(Application[UUID]):
         datastore = getattr(self.recorder, "datastore", None)
         if datastore is not None and getattr(datastore, "pre_ping", False):
             install_sweeping_check(datastore.pool)  # see ledger.storage.pools
+        self._sql: SqlDatabase | None = None  # opened on first use
+        self._sql_lock = threading.Lock()
+
+    @property
+    def event_log(self) -> EventLog:
+        """The one reader of the event log's tables (positions, pages, versions)."""
+        return EventLog(self, lambda: self.sql)
+
+    @property
+    def sql(self) -> SqlDatabase:
+        """The ledger's database through our own connections (for the reads by position and
+        the integrity checkpoints), opened on first use and closed with the application."""
+        with self._sql_lock:
+            if self._sql is None:
+                self._sql = SqlDatabase(self.storage)
+            return self._sql
+
+    def close(self) -> None:
+        with self._sql_lock:
+            db, self._sql = self._sql, None
+        if db is not None:
+            db.close()
+        super().close()
+
+    def latest_checkpoint_head(self) -> CheckpointHead | None:
+        """The latest kept checkpoint of the tamper-evident log (``None`` before the first)."""
+        return CheckpointStore(self.sql).latest_head()
 
     # ------------------------------------------------------------------- infrastructure
 
@@ -128,9 +167,13 @@ class LedgerService(Application[UUID]):
             _CHECKED_PROJECT.set(None)
         return super().save(*objs, **kwargs)
 
-    def get_item(self, cls: type[A], project_id: UUID, item_id: UUID, error: type[Exception]) -> A:
-        """The ``cls`` aggregate ``item_id`` of project ``project_id``, or ``error``.
-        An item of another project is "not found", never disclosed."""
+    def get_item(
+        self, cls: type[A], project_id: UUID, item_id: UUID, error: type[Exception] | None = None
+    ) -> A:
+        """The ``cls`` aggregate ``item_id`` of project ``project_id``, or ``error`` (by default
+        the aggregate's own, see :func:`~ledger.domain.catalogue.not_found_error`). An item of
+        another project is "not found", never disclosed."""
+        error = error or not_found_error(cls)
         try:
             item: object = self.repository.get(item_id, version=self._pinned_version(item_id))
         except AggregateNotFoundError:
@@ -138,6 +181,16 @@ class LedgerService(Application[UUID]):
         if not isinstance(item, cls) or item.project_id != project_id:
             raise error(f"{cls.__name__.lower()} {item_id} not found")
         return item
+
+    def membership(self, project_id: UUID, email: str) -> tuple[Project, Member]:
+        """The project and ``email``'s membership of it, for reads. Someone who is not a member
+        gets the same :class:`ProjectNotFoundError` as for a project that does not exist, so a
+        project's existence does not leak."""
+        project = self.get_project(project_id)
+        member = project.members.get(email)
+        if member is None:
+            raise ProjectNotFoundError(f"project {project_id} not found")
+        return project, member
 
     def act_in(
         self,
@@ -156,22 +209,21 @@ class LedgerService(Application[UUID]):
     def step_in(
         self,
         cls: type[A],
-        error: type[Exception],
+        actor: str,
         project_id: UUID,
         item_id: UUID,
-        actor: str,
-        *,
         occurred_at: datetime | None = None,
         attributed_to: str | None = None,
         expected_version: int | None = None,
-    ) -> tuple[Project, Act, A]:
-        """What every lifecycle step starts with: the actor may record in the project, and the
-        item (of this project, at ``expected_version`` if given) is loaded for update."""
+    ) -> Step[A]:
+        """What every step on an existing item starts with: the actor may record in the project,
+        and the item (of this project, at ``expected_version`` if given) is loaded for update.
+        The arguments come in the order every command takes them."""
         project, act = self.act_in(
             project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
         )
-        item = self.load_for_update(cls, project_id, item_id, error, expected_version)
-        return project, act, item
+        item = self.load_for_update(cls, project_id, item_id, expected_version)
+        return Step(project, act, item)
 
     def require_consent(self, project_id: UUID, act: Act, step: str) -> None:
         """``step`` binds ``act.principal``: their own credential or their named delegate only
@@ -196,18 +248,12 @@ class LedgerService(Application[UUID]):
     def require_members(project: Project, **people: str) -> None:
         """Each named person (keyword = the input field) is a current member."""
         for field, email in people.items():
-            if email not in project.members:
-                raise NotAMemberError(f"{field}: {email} is not a member of this project")
+            project.require_member(email, field)
 
     def load_for_update(
-        self,
-        cls: type[A],
-        project_id: UUID,
-        item_id: UUID,
-        error: type[Exception],
-        expected_version: int | None,
+        self, cls: type[A], project_id: UUID, item_id: UUID, expected_version: int | None
     ) -> A:
-        item = self.get_item(cls, project_id, item_id, error)
+        item = self.get_item(cls, project_id, item_id)
         self.check_version(item, expected_version)
         return item
 
@@ -227,12 +273,10 @@ class LedgerService(Application[UUID]):
         if doubt is None or not doubt.events:
             return False
         for event in doubt.events:
-            stored = self.recorder.select_events(
-                UUID(event.originator_id),
-                gt=event.originator_version - 1,
-                lte=event.originator_version,
+            stored = self.event_log.stored_event(
+                UUID(event.originator_id), event.originator_version
             )
-            if not stored or outcome.digest(stored[0].state) != event.sha256:
+            if stored is None or outcome.digest(stored.state) != event.sha256:
                 return False
         return True
 
@@ -275,8 +319,7 @@ class LedgerService(Application[UUID]):
         return _recorded(aggregates[0], recordings)
 
     def _version_of(self, aggregate_id: UUID) -> int | None:
-        events = self.recorder.select_events(aggregate_id, desc=True, limit=1)
-        return events[0].originator_version if events else None
+        return self.event_log.version_of(aggregate_id)
 
     @staticmethod
     def check_version(item: LedgerAggregate, expected_version: int | None) -> None:

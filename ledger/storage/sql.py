@@ -19,9 +19,6 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
-from uuid import UUID
-
-from eventsourcing.persistence import Notification
 
 from ledger.storage.availability import check_storage, connect_timeout, postgres_conninfo
 from ledger.storage.pools import install_sweeping_check
@@ -343,51 +340,10 @@ class _Checkpointer:
             thread.join()
 
 
-def notifications_at(
-    db: SqlDatabase, positions: Sequence[int], events_table: str
-) -> list[Notification]:
-    """The stored events at ``positions`` (in position order), read straight from
-    eventsourcing's events table (``recorder.events_table_name``: ``stored_events`` on SQLite,
-    ``accord_events`` on PostgreSQL): the position is its ``rowid`` on SQLite and its
-    ``notification_id`` column on PostgreSQL (eventsourcing 9.5's schema; pinned by tests)."""
-    if not events_table.replace("_", "").isalnum():
-        raise ValueError(f"not a table name: {events_table!r}")
-    column = "rowid" if db.dialect == "sqlite" else "notification_id"
-    found: list[Notification] = []
-    ids: dict[Any, UUID] = {}  # an aggregate's events share its id: parse it once
-    with db.transaction(write=False) as tx:
-        for start in range(0, len(positions), 500):
-            chunk = list(positions[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            tx.execute(
-                f"SELECT {column}, originator_id, originator_version, topic, state "
-                f"FROM {events_table} WHERE {column} IN ({marks})",
-                chunk,
-            )
-            for position, originator_id, version, topic, state in tx.fetchall():
-                uuid = ids.get(originator_id)
-                if uuid is None:
-                    uuid = ids[originator_id] = (
-                        originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
-                    )
-                found.append(
-                    Notification(
-                        id=position,
-                        originator_id=uuid,
-                        originator_version=version,
-                        topic=topic,
-                        state=bytes(state),
-                    )
-                )
-    found.sort(key=lambda n: n.id)
-    return found
-
-
 __all__ = [
     "Row",
     "SqlDatabase",
     "Transaction",
-    "notifications_at",
     "prepare_sqlite_file",
     "switch_to_wal",
 ]

@@ -33,27 +33,16 @@ from ledger.domain.expectation import (
 from ledger.domain.values import Money
 from ledger.service.application import Ledger, VersionMismatchError
 from ledger.service.base import Recorded
+from tests import builders
+from tests.builders import DEV, PM, SPONSOR, positions
 
-PM = "pm@acme.test"
-DEV = "dev@acme.test"
-SPONSOR = "sponsor@client.test"
 CLIENT = "member@client.test"
 
 
 def project_with_members(ledger: Ledger) -> UUID:
-    project_id = ledger.open_project(PM, name="Website", client_org="Client", team_org="Acme").id
-    ledger.add_member(PM, project_id, email=DEV, name="Dev", party="team", role="team_member")
-    ledger.add_member(
-        PM, project_id, email=SPONSOR, name="Sue", party="client", role="client_approver"
+    return builders.project_with_members(
+        ledger, (CLIENT, "Cal", "client", "client_member"), auditor=False
     )
-    ledger.add_member(
-        PM, project_id, email=CLIENT, name="Cal", party="client", role="client_member"
-    )
-    return project_id
-
-
-def positions(ledger: Ledger) -> int:
-    return ledger.recorder.max_notification_id() or 0
 
 
 class Baseline:

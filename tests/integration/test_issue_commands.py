@@ -13,12 +13,10 @@ from ledger.domain.project import NotAMemberError
 from ledger.domain.roles import Party
 from ledger.domain.values import Money, SourceKind
 from ledger.service.application import Ledger, VersionMismatchError
+from tests import builders
+from tests.builders import AUDITOR, DEV, PM, SPONSOR, positions
 
-PM = "pm@acme.test"
-DEV = "dev@acme.test"
-SPONSOR = "sponsor@client.test"
 BUYER = "buyer@client.test"
-AUDITOR = "auditor@pmo.test"
 
 OPTIONS = [
     {"id": "A", "description": "Patch the export", "time_days": 2},
@@ -32,18 +30,7 @@ OPTIONS = [
 
 
 def project_with_members(ledger: Ledger) -> UUID:
-    project_id = ledger.open_project(PM, name="Website", client_org="Client", team_org="Acme").id
-    ledger.add_member(PM, project_id, email=DEV, name="Dev", party="team", role="team_member")
-    ledger.add_member(
-        PM, project_id, email=SPONSOR, name="Sue", party="client", role="client_approver"
-    )
-    ledger.add_member(PM, project_id, email=BUYER, name="Bo", party="client", role="client_member")
-    ledger.add_member(PM, project_id, email=AUDITOR, name="Al", party="third_party", role="auditor")
-    return project_id
-
-
-def positions(ledger: Ledger) -> int:
-    return ledger.recorder.max_notification_id() or 0
+    return builders.project_with_members(ledger, (BUYER, "Bo", "client", "client_member"))
 
 
 def raise_problem(ledger: Ledger, project_id: UUID, by: str = SPONSOR, **kw: object) -> UUID:

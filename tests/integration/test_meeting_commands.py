@@ -20,26 +20,9 @@ from ledger.domain.meeting import ActionItem, Meeting, MeetingNotFoundError
 from ledger.domain.project import NotAMemberError
 from ledger.domain.values import SourceKind
 from ledger.service.application import Ledger, VersionMismatchError
+from tests.builders import AUDITOR, DEV, PM, SPONSOR, positions, project_with_members
 
-PM = "pm@acme.test"
-DEV = "dev@acme.test"
-SPONSOR = "sponsor@client.test"
-AUDITOR = "auditor@pmo.test"
 GUEST = "guest@vendor.test"
-
-
-def project_with_members(ledger: Ledger) -> UUID:
-    project_id = ledger.open_project(PM, name="Website", client_org="Client", team_org="Acme").id
-    ledger.add_member(PM, project_id, email=DEV, name="Dev", party="team", role="team_member")
-    ledger.add_member(
-        PM, project_id, email=SPONSOR, name="Sue", party="client", role="client_approver"
-    )
-    ledger.add_member(PM, project_id, email=AUDITOR, name="Al", party="third_party", role="auditor")
-    return project_id
-
-
-def positions(ledger: Ledger) -> int:
-    return ledger.recorder.max_notification_id() or 0
 
 
 def held(ledger: Ledger, project_id: UUID, **kwargs: object) -> UUID:

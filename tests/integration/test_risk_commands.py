@@ -14,23 +14,12 @@ from ledger.domain.project import NotAMemberError
 from ledger.domain.risk import Risk, RiskLevel, RiskNotFoundError, RiskResponseStrategy, RiskState
 from ledger.domain.roles import Party
 from ledger.service.application import Ledger, VersionMismatchError
-
-PM = "pm@acme.test"
-DEV = "dev@acme.test"
-SPONSOR = "sponsor@client.test"
+from tests import builders
+from tests.builders import DEV, PM, SPONSOR, positions
 
 
 def project_with_members(ledger: Ledger) -> UUID:
-    project_id = ledger.open_project(PM, name="Website", client_org="Client", team_org="Acme").id
-    ledger.add_member(PM, project_id, email=DEV, name="Dev", party="team", role="team_member")
-    ledger.add_member(
-        PM, project_id, email=SPONSOR, name="Sue", party="client", role="client_approver"
-    )
-    return project_id
-
-
-def positions(ledger: Ledger) -> int:
-    return ledger.recorder.max_notification_id() or 0
+    return builders.project_with_members(ledger, auditor=False)
 
 
 def identify(ledger: Ledger, project_id: UUID, **kw: Any) -> UUID:

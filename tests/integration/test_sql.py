@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from ledger.interchange.demo import record_demo
-from ledger.service.application import Ledger
 from ledger.storage.sql import SqlDatabase
 
 
@@ -49,20 +47,6 @@ def test_a_failed_transaction_leaves_nothing(database_url: str) -> None:
         assert db.query("SELECT COUNT(*) FROM u") == [(0,)]
     finally:
         db.close()
-
-
-def test_notifications_at_reads_the_events_by_position(ledger: Ledger) -> None:
-    from ledger.storage.sql import notifications_at
-
-    record_demo(ledger)
-    every = ledger.recorder.select_notifications(start=1, limit=1000)
-    wanted = [every[3].id, every[0].id, every[-1].id]
-    db = SqlDatabase(ledger.storage)
-    try:
-        got = notifications_at(db, wanted, ledger.recorder.events_table_name)  # type: ignore[attr-defined]
-    finally:
-        db.close()
-    assert got == sorted((every[3], every[0], every[-1]), key=lambda n: n.id)
 
 
 def test_a_derived_sqlite_database_checkpoints_in_a_thread_of_its_own(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import pytest
 
@@ -18,25 +18,7 @@ from ledger.domain.status_report import (
     StatusReportNotFoundError,
 )
 from ledger.service.application import Ledger, VersionMismatchError
-
-PM = "pm@acme.test"
-DEV = "dev@acme.test"
-SPONSOR = "sponsor@client.test"
-AUDITOR = "auditor@pmo.test"
-
-
-def project_with_members(ledger: Ledger) -> UUID:
-    project_id = ledger.open_project(PM, name="Website", client_org="Client", team_org="Acme").id
-    ledger.add_member(PM, project_id, email=DEV, name="Dev", party="team", role="team_member")
-    ledger.add_member(
-        PM, project_id, email=SPONSOR, name="Sue", party="client", role="client_approver"
-    )
-    ledger.add_member(PM, project_id, email=AUDITOR, name="Al", party="third_party", role="auditor")
-    return project_id
-
-
-def positions(ledger: Ledger) -> int:
-    return ledger.recorder.max_notification_id() or 0
+from tests.builders import AUDITOR, DEV, PM, SPONSOR, positions, project_with_members
 
 
 def report(**overrides: Any) -> dict[str, Any]:

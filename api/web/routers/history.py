@@ -18,6 +18,7 @@ from api.web.core import Web, WebError, web_of
 from api.web.i18n import N_
 from api.web.links import KINDS, kind_of_type, open_item_url, subject_url
 from api.web.routers.projects import names
+from ledger.domain.commitment import is_commitment_overdue
 from projections import queries as q
 from projections.asof import LiveViews, replay
 from projections.framework import parse_iso
@@ -189,14 +190,11 @@ def promises(request: Request, project_id: UUID, person: Text = None) -> Respons
     rows = q.commitments(
         LiveViews(web.services.runner), str(project_id), person.strip().lower() if person else None
     )
-    now = datetime.now(UTC).isoformat()
+    now = datetime.now(UTC)
     for row in rows:
         row["grade_words"] = web.gettext(GRADE_WORDS.get(row["evidence_grade"], "Unknown"))
-        row["overdue"] = (
-            row["closed_at"] is None
-            and row["state"] in ("open", "fulfilment_disputed")
-            and bool(row["due_at"])
-            and row["due_at"] < now
+        row["overdue"] = row["closed_at"] is None and is_commitment_overdue(
+            row["state"], parse_iso(row["due_at"]), now
         )
     return web.render(
         "promises.html",

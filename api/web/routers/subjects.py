@@ -37,6 +37,7 @@ from api.web.links import KINDS, json_url, subject_url
 from api.web.routers.history import GRADE_WORDS, moment
 from api.web.routers.projects import names
 from ledger.domain.acknowledgement import AcknowledgementState, acknowledgement_request_id
+from ledger.domain.commitment import is_live
 from ledger.domain.errors import (
     ConflictError,
     DomainError,
@@ -130,7 +131,7 @@ def offered_steps(kind: str, item: Any, access: ProjectAccess) -> list[str]:
     steps: list[str] = []
     state = str(getattr(item, "state", ""))
     if kind == "commitments":
-        live = state in ("open", "fulfilment_disputed")
+        live = is_live(state)
         if me in (item.promisor, item.promisee) and me not in item.acknowledged_by and live:
             steps.append("acknowledge-commitment")
         if me == item.promisor and live:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime
 from uuid import UUID
 
@@ -13,15 +12,13 @@ from ledger.domain.acknowledgement import (
     acknowledgement_request_id,
 )
 from ledger.domain.commitment import Commitment
-from ledger.domain.envelope import Act, LedgerAggregate
+from ledger.domain.envelope import LedgerAggregate
 from ledger.domain.errors import InvalidInputError, NotFoundError
 from ledger.domain.meeting import Meeting
-from ledger.domain.project import NotAMemberError, Project
+from ledger.domain.project import Project
 from ledger.domain.status_report import StatusReport
 from ledger.domain.validation import normalise_email, parse_enum
-from ledger.integrity.checkpoints import CheckpointHead, CheckpointStore
 from ledger.service.base import LedgerService, Recorded
-from ledger.storage.sql import SqlDatabase
 
 #: The aggregate class a subject of each kind must be, where the ledger knows it.
 _SUBJECT_CLASSES: dict[AcknowledgementSubjectKind, type[LedgerAggregate]] = {
@@ -35,12 +32,7 @@ class _SubjectNotFoundError(NotFoundError):
     pass
 
 
-_checkpoint_lock = threading.Lock()
-
-
 class AcknowledgementCommands(LedgerService):
-    _checkpoint_db: SqlDatabase | None = None  # opened on the first acknowledgement
-
     def request_acknowledgement(
         self,
         actor: str,
@@ -103,29 +95,20 @@ class AcknowledgementCommands(LedgerService):
         """The person asked confirms the subject — always in person (no ``attributed_to``).
         The acknowledgement records the latest signed log checkpoint (size and root), so the
         person co-signs the state of the log they saw."""
-        request, act = self._acknowledgement_request(
-            actor, project_id, request_id, occurred_at, None, expected_version
+        _, act, request = self.step_in(
+            AcknowledgementRequest,
+            actor,
+            project_id,
+            request_id,
+            occurred_at,
+            None,
+            expected_version,
         )
         head = self.latest_checkpoint_head()
         request.acknowledge(
             act, comment=comment, checkpoint=(head.size, head.root_base64) if head else None
         )
         return self.save_changes(request)
-
-    def latest_checkpoint_head(self) -> CheckpointHead | None:
-        """The latest kept checkpoint of the tamper-evident log (``None`` before the first)."""
-        with _checkpoint_lock:
-            if self._checkpoint_db is None:
-                self._checkpoint_db = SqlDatabase(self.storage)
-            db = self._checkpoint_db
-        return CheckpointStore(db).latest_head()
-
-    def close(self) -> None:
-        with _checkpoint_lock:
-            db, self._checkpoint_db = self._checkpoint_db, None
-        if db is not None:
-            db.close()
-        super().close()
 
     def dispute_acknowledgement(
         self,
@@ -139,8 +122,14 @@ class AcknowledgementCommands(LedgerService):
         expected_version: int | None = None,
     ) -> Recorded:
         """The person asked does not confirm the subject — always in person."""
-        request, act = self._acknowledgement_request(
-            actor, project_id, request_id, occurred_at, None, expected_version
+        _, act, request = self.step_in(
+            AcknowledgementRequest,
+            actor,
+            project_id,
+            request_id,
+            occurred_at,
+            None,
+            expected_version,
         )
         request.dispute(act, reason=reason, proposed_correction=proposed_correction)
         return self.save_changes(request)
@@ -157,10 +146,15 @@ class AcknowledgementCommands(LedgerService):
         expected_version: int | None = None,
     ) -> Recorded:
         """The requester (or a member of the requester's party) withdraws the request."""
-        request, act = self._acknowledgement_request(
-            actor, project_id, request_id, occurred_at, attributed_to, expected_version
+        project, act, request = self.step_in(
+            AcknowledgementRequest,
+            actor,
+            project_id,
+            request_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
-        project = self.get_project(project_id)
         requester = project.members.get(request.requested_by)
         principal = project.members.get(act.principal)
         same_side = (
@@ -170,27 +164,6 @@ class AcknowledgementCommands(LedgerService):
         return self.save_changes(request)
 
     # ------------------------------------------------------------------------ internals
-
-    def _acknowledgement_request(
-        self,
-        actor: str,
-        project_id: UUID,
-        request_id: UUID,
-        occurred_at: datetime | None,
-        attributed_to: str | None,
-        expected_version: int | None,
-    ) -> tuple[AcknowledgementRequest, Act]:
-        _project, act, item = self.step_in(
-            AcknowledgementRequest,
-            AcknowledgementRequestNotFoundError,
-            project_id,
-            request_id,
-            actor,
-            occurred_at=occurred_at,
-            attributed_to=attributed_to,
-            expected_version=expected_version,
-        )
-        return item, act
 
     def _subject_version(
         self,
@@ -227,8 +200,6 @@ class AcknowledgementCommands(LedgerService):
 
 
 def _require_answerer(project: Project, person: str) -> None:
-    member = project.members.get(person)
-    if member is None:
-        raise NotAMemberError(f"person: {person} is not a member of this project")
+    member = project.require_member(person, "person")
     if not member.role.may_record:
         raise InvalidInputError("person", f"{person} is an auditor and only reads")

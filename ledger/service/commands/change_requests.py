@@ -13,21 +13,11 @@ from ledger.domain.change_request import (
     ChangeRequestNotFoundError,
     ProposedRevision,
 )
-from ledger.domain.envelope import Act
 from ledger.domain.errors import InvalidInputError
 from ledger.domain.expectation import Expectation, ExpectationNotFoundError, RevisionCause
-from ledger.domain.project import Project
+from ledger.domain.validation import parse_id
 from ledger.domain.values import Money, Source
 from ledger.service.base import LedgerService, Recorded
-
-
-def _uuid(value: UUID | str, field: str) -> UUID:
-    if isinstance(value, UUID):
-        return value
-    try:
-        return UUID(value)
-    except (TypeError, ValueError, AttributeError):
-        raise InvalidInputError(field, f"{value!r} is not an id") from None
 
 
 class ChangeRequestCommands(LedgerService):
@@ -52,7 +42,7 @@ class ChangeRequestCommands(LedgerService):
         if isinstance(affected_expectations, (str, bytes, dict)):
             raise InvalidInputError("affected_expectations", "must be a list of ids")
         affected = tuple(
-            _uuid(value, f"affected_expectations[{i}]")
+            parse_id(value, f"affected_expectations[{i}]")
             for i, value in enumerate(affected_expectations)
         )
         party = project.party_of(act.principal)
@@ -106,8 +96,14 @@ class ChangeRequestCommands(LedgerService):
         """Assess (or re-assess) the impact. ``revisions``: what approval will do to each
         affected expectation — ``{"expectation_id": ..., "value": {...}}`` or
         ``{"expectation_id": ..., "withdraw": true}``."""
-        project, act, change = self._change_request(
-            actor, project_id, change_request_id, occurred_at, attributed_to, expected_version
+        project, act, change = self.step_in(
+            ChangeRequest,
+            actor,
+            project_id,
+            change_request_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         parsed_cost = Money.parse(cost_delta, "cost_delta") if cost_delta is not None else None
         parsed = ProposedRevision.parse_many(revisions, "revisions")
@@ -144,8 +140,14 @@ class ChangeRequestCommands(LedgerService):
         """The client approver (``act``'s principal) approves the change as last assessed. The
         affected expectations are revised or withdrawn in the same atomic save; if any of them
         changed meanwhile, nothing is stored (:class:`~ledger.domain.errors.ConflictError`)."""
-        project, act, change = self._change_request(
-            actor, project_id, change_request_id, occurred_at, attributed_to, expected_version
+        project, act, change = self.step_in(
+            ChangeRequest,
+            actor,
+            project_id,
+            change_request_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         project.require_consent(act, "approving a change request")
         approver = project.member(act.principal)
@@ -187,8 +189,14 @@ class ChangeRequestCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        project, act, change = self._change_request(
-            actor, project_id, change_request_id, occurred_at, attributed_to, expected_version
+        project, act, change = self.step_in(
+            ChangeRequest,
+            actor,
+            project_id,
+            change_request_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         project.require_consent(act, "rejecting a change request")
         change.reject(act, approver_role=project.member(act.principal).role, reason=reason)
@@ -205,8 +213,14 @@ class ChangeRequestCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        project, act, change = self._change_request(
-            actor, project_id, change_request_id, occurred_at, attributed_to, expected_version
+        project, act, change = self.step_in(
+            ChangeRequest,
+            actor,
+            project_id,
+            change_request_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         change.withdraw(act, party=project.party_of(act.principal), reason=reason)
         return self.save_changes(change)
@@ -223,33 +237,18 @@ class ChangeRequestCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        _, act, change = self._change_request(
-            actor, project_id, change_request_id, occurred_at, attributed_to, expected_version
+        _, act, change = self.step_in(
+            ChangeRequest,
+            actor,
+            project_id,
+            change_request_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         parsed = Source.parse(evidence, "evidence") if evidence is not None else None
         change.mark_implemented(act, note=note, evidence=parsed)
         return self.save_changes(change)
-
-    def _change_request(
-        self,
-        actor: str,
-        project_id: UUID,
-        change_request_id: UUID,
-        occurred_at: datetime | None,
-        attributed_to: str | None,
-        expected_version: int | None,
-    ) -> tuple[Project, Act, ChangeRequest]:
-        project, act, item = self.step_in(
-            ChangeRequest,
-            ChangeRequestNotFoundError,
-            project_id,
-            change_request_id,
-            actor,
-            occurred_at=occurred_at,
-            attributed_to=attributed_to,
-            expected_version=expected_version,
-        )
-        return project, act, item
 
 
 def _why_fixed(expectation: Expectation) -> str:

@@ -65,8 +65,8 @@ class CommitmentCommands(LedgerService):
         occurred_at: datetime | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        commitment, act = self._commitment(
-            actor, project_id, commitment_id, occurred_at, None, expected_version
+        _, act, commitment = self.step_in(
+            Commitment, actor, project_id, commitment_id, occurred_at, None, expected_version
         )
         commitment.acknowledge(act)
         return self.save_changes(commitment)
@@ -84,8 +84,14 @@ class CommitmentCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        commitment, act = self._commitment(
-            actor, project_id, commitment_id, occurred_at, attributed_to, expected_version
+        _, act, commitment = self.step_in(
+            Commitment,
+            actor,
+            project_id,
+            commitment_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         due_time = self.due_in(self.get_project(project_id), due_at)
         commitment.propose_renegotiation(act, reason=reason, due_at=due_time, statement=statement)
@@ -101,8 +107,14 @@ class CommitmentCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        commitment, act = self._commitment(
-            actor, project_id, commitment_id, occurred_at, attributed_to, expected_version
+        _, act, commitment = self.step_in(
+            Commitment,
+            actor,
+            project_id,
+            commitment_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         self.require_consent(project_id, act, "agreeing new terms of a commitment")
         commitment.agree_renegotiation(act)
@@ -119,8 +131,14 @@ class CommitmentCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        commitment, act = self._commitment(
-            actor, project_id, commitment_id, occurred_at, attributed_to, expected_version
+        _, act, commitment = self.step_in(
+            Commitment,
+            actor,
+            project_id,
+            commitment_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         self.require_consent(project_id, act, "declining new terms of a commitment")
         commitment.decline_renegotiation(act, reason=reason)
@@ -138,8 +156,14 @@ class CommitmentCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        commitment, act = self._commitment(
-            actor, project_id, commitment_id, occurred_at, attributed_to, expected_version
+        _, act, commitment = self.step_in(
+            Commitment,
+            actor,
+            project_id,
+            commitment_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         parsed = Source.parse(evidence, "evidence") if evidence is not None else None
         commitment.fulfil(act, note=note, evidence=parsed)
@@ -155,8 +179,14 @@ class CommitmentCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        commitment, act = self._commitment(
-            actor, project_id, commitment_id, occurred_at, attributed_to, expected_version
+        _, act, commitment = self.step_in(
+            Commitment,
+            actor,
+            project_id,
+            commitment_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         self.require_consent(project_id, act, "accepting a fulfilment")
         commitment.accept_fulfilment(act)
@@ -173,8 +203,14 @@ class CommitmentCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        commitment, act = self._commitment(
-            actor, project_id, commitment_id, occurred_at, attributed_to, expected_version
+        _, act, commitment = self.step_in(
+            Commitment,
+            actor,
+            project_id,
+            commitment_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         self.require_consent(project_id, act, "disputing a fulfilment")
         commitment.dispute_fulfilment(act, reason=reason)
@@ -191,8 +227,14 @@ class CommitmentCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        commitment, act = self._commitment(
-            actor, project_id, commitment_id, occurred_at, attributed_to, expected_version
+        _, act, commitment = self.step_in(
+            Commitment,
+            actor,
+            project_id,
+            commitment_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         commitment.withdraw(act, reason=reason)
         return self.save_changes(commitment)
@@ -208,29 +250,14 @@ class CommitmentCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        commitment, act = self._commitment(
-            actor, project_id, commitment_id, occurred_at, attributed_to, expected_version
+        _, act, commitment = self.step_in(
+            Commitment,
+            actor,
+            project_id,
+            commitment_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         commitment.release(act, reason=reason)
         return self.save_changes(commitment)
-
-    def _commitment(
-        self,
-        actor: str,
-        project_id: UUID,
-        commitment_id: UUID,
-        occurred_at: datetime | None,
-        attributed_to: str | None,
-        expected_version: int | None,
-    ) -> tuple[Commitment, Any]:
-        _project, act, item = self.step_in(
-            Commitment,
-            CommitmentNotFoundError,
-            project_id,
-            commitment_id,
-            actor,
-            occurred_at=occurred_at,
-            attributed_to=attributed_to,
-            expected_version=expected_version,
-        )
-        return item, act

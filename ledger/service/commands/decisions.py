@@ -71,11 +71,8 @@ class DecisionCommands(LedgerService):
     ) -> Recorded:
         """Mark ``decision_id`` replaced by ``by_decision_id``, a current decision of the same
         project."""
-        _, act = self.act_in(
-            project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
-        )
-        decision = self.load_for_update(
-            Decision, project_id, decision_id, DecisionNotFoundError, expected_version
+        _, act, decision = self.step_in(
+            Decision, actor, project_id, decision_id, occurred_at, attributed_to, expected_version
         )
         if by_decision_id == decision_id:
             raise InvalidInputError("by_decision_id", "a decision cannot supersede itself")

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from ledger.domain.envelope import Act
 from ledger.domain.errors import InvalidInputError
 from ledger.domain.expectation import (
     Expectation,
@@ -119,8 +118,14 @@ class ExpectationCommands(LedgerService):
     ) -> Recorded:
         """Revise by agreement between the sides (``agreed_by`` names at least one client-side
         and one team-side member). Revisions by change request happen on its approval."""
-        project, act, expectation = self._expectation(
-            actor, project_id, expectation_id, occurred_at, attributed_to, expected_version
+        project, act, expectation = self.step_in(
+            Expectation,
+            actor,
+            project_id,
+            expectation_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         agreed = member_list(project, agreed_by, "agreed_by")
         require_both_sides(project, agreed, "a revision")
@@ -148,8 +153,14 @@ class ExpectationCommands(LedgerService):
         expected_version: int | None = None,
     ) -> Recorded:
         """Withdraw by agreement between the sides (as for a revision)."""
-        project, act, expectation = self._expectation(
-            actor, project_id, expectation_id, occurred_at, attributed_to, expected_version
+        project, act, expectation = self.step_in(
+            Expectation,
+            actor,
+            project_id,
+            expectation_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         agreed = member_list(project, agreed_by, "agreed_by")
         require_both_sides(project, agreed, "a withdrawal")
@@ -175,8 +186,14 @@ class ExpectationCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        project, act, expectation = self._expectation(
-            actor, project_id, expectation_id, occurred_at, attributed_to, expected_version
+        project, act, expectation = self.step_in(
+            Expectation,
+            actor,
+            project_id,
+            expectation_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         parsed = Source.parse(evidence, "evidence") if evidence is not None else None
         expectation.submit_delivery(
@@ -195,8 +212,14 @@ class ExpectationCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        project, act, expectation = self._expectation(
-            actor, project_id, expectation_id, occurred_at, attributed_to, expected_version
+        project, act, expectation = self.step_in(
+            Expectation,
+            actor,
+            project_id,
+            expectation_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         project.require_consent(act, "accepting a delivery")
         expectation.accept_delivery(act, party=project.party_of(act.principal), note=note)
@@ -213,30 +236,15 @@ class ExpectationCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        project, act, expectation = self._expectation(
-            actor, project_id, expectation_id, occurred_at, attributed_to, expected_version
+        project, act, expectation = self.step_in(
+            Expectation,
+            actor,
+            project_id,
+            expectation_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         project.require_consent(act, "rejecting a delivery")
         expectation.reject_delivery(act, party=project.party_of(act.principal), reason=reason)
         return self.save_changes(expectation)
-
-    def _expectation(
-        self,
-        actor: str,
-        project_id: UUID,
-        expectation_id: UUID,
-        occurred_at: datetime | None,
-        attributed_to: str | None,
-        expected_version: int | None,
-    ) -> tuple[Project, Act, Expectation]:
-        project, act, item = self.step_in(
-            Expectation,
-            ExpectationNotFoundError,
-            project_id,
-            expectation_id,
-            actor,
-            occurred_at=occurred_at,
-            attributed_to=attributed_to,
-            expected_version=expected_version,
-        )
-        return project, act, item

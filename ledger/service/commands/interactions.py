@@ -9,9 +9,6 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.postgres import PostgresAggregateRecorder
-from eventsourcing.sqlite import SQLiteAggregateRecorder
-from psycopg.sql import SQL, Identifier
 
 from ledger.domain.envelope import Act
 from ledger.domain.errors import ConflictError, InvalidInputError, InvalidTransitionError
@@ -23,6 +20,7 @@ from ledger.domain.interaction import (
 )
 from ledger.domain.project import Project
 from ledger.domain.roles import Role
+from ledger.domain.validation import parse_id
 from ledger.domain.values import Attachment, DeliveryFailure, DisplayName
 from ledger.service.base import LedgerService, Recorded
 
@@ -179,14 +177,9 @@ class InteractionCommands(LedgerService):
         make a loop (a message answering one of its own replies). The email importer does this
         itself, in the same save as the parent (``record_interactions(links=...)``)."""
         _, act, interaction = self.step_in(
-            Interaction,
-            InteractionNotFoundError,
-            project_id,
-            interaction_id,
-            actor,
-            expected_version=expected_version,
+            Interaction, actor, project_id, interaction_id, expected_version=expected_version
         )
-        parent = _uuid(in_reply_to, "in_reply_to")
+        parent = parse_id(in_reply_to, "in_reply_to")
         self._require_interaction(project_id, parent, "in_reply_to")
         self._require_no_loop(project_id, interaction.id, parent, {}, {}, "in_reply_to")
         interaction.link_to_thread(act, in_reply_to=parent)
@@ -257,11 +250,14 @@ class InteractionCommands(LedgerService):
         """Correct some fields: ``changes`` maps field names of the recorded interaction
         (``subject``, ``summary``, ``to``, ``occurred_at``...) to their new values. By whoever
         recorded it, the person it was recorded for, its sender, or a team manager."""
-        project, act = self.act_in(
-            project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
-        )
-        interaction = self.load_for_update(
-            Interaction, project_id, interaction_id, InteractionNotFoundError, expected_version
+        project, act, interaction = self.step_in(
+            Interaction,
+            actor,
+            project_id,
+            interaction_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         if not isinstance(changes, Mapping):
             raise InvalidInputError("changes", "must be an object of field names and values")
@@ -281,11 +277,14 @@ class InteractionCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        project, act = self.act_in(
-            project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
-        )
-        interaction = self.load_for_update(
-            Interaction, project_id, interaction_id, InteractionNotFoundError, expected_version
+        project, act, interaction = self.step_in(
+            Interaction,
+            actor,
+            project_id,
+            interaction_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
         )
         interaction.retract(act, reason=reason, manager=_is_manager(project, act))
         return self.save_changes(interaction)
@@ -326,7 +325,7 @@ class InteractionCommands(LedgerService):
             else:
                 interaction_id = self.new_id("interaction", project.id, item.get("idempotency_key"))
             if fields.get("in_reply_to") is not None:
-                fields["in_reply_to"] = _uuid(fields["in_reply_to"], "in_reply_to")
+                fields["in_reply_to"] = parse_id(fields["in_reply_to"], "in_reply_to")
             interaction = Interaction.record(
                 act, id=interaction_id, project_id=project.id, **fields
             )
@@ -444,34 +443,8 @@ class InteractionCommands(LedgerService):
         raise ConflictError("the import kept conflicting with other writes; try again")
 
     def _stored_interactions(self, ids: Sequence[UUID]) -> dict[UUID, int]:
-        """The current version of each of ``ids`` that is stored, in one query.
-
-        Reads the events table through the recorder's own connection (``datastore``,
-        ``events_table_name``: eventsourcing 9.5 internals, pinned by the integration tests
-        on both backends); any other recorder is asked id by id."""
-        recorder = self.recorder
-        if isinstance(recorder, SQLiteAggregateRecorder):
-            marks = ",".join("?" * len(ids))
-            statement = (
-                f"SELECT originator_id, MAX(originator_version) AS version "
-                f"FROM {recorder.events_table_name} "
-                f"WHERE originator_id IN ({marks}) GROUP BY originator_id"
-            )
-            with recorder.datastore.transaction(commit=False) as c:
-                c.execute(statement, [i.hex for i in ids])
-                return {UUID(row["originator_id"]): row["version"] for row in c.fetchall()}
-        if isinstance(recorder, PostgresAggregateRecorder):
-            query = SQL(
-                "SELECT originator_id, MAX(originator_version) AS version FROM {schema}.{table} "
-                "WHERE originator_id = ANY(%s) GROUP BY originator_id"
-            ).format(
-                schema=Identifier(recorder.datastore.schema),
-                table=Identifier(recorder.events_table_name),
-            )
-            with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
-                curs.execute(query, [list(ids)])
-                return {UUID(str(row["originator_id"])): row["version"] for row in curs.fetchall()}
-        return {i: v for i in ids if (v := self._version_of(i)) is not None}
+        """The current version of each of ``ids`` that is stored, in one query."""
+        return self.event_log.current_versions(ids)
 
 
 _ENVELOPE = ("occurred_at", "attributed_to", "idempotency_key")
@@ -502,22 +475,13 @@ def _link_pairs(links: Sequence[tuple[UUID, UUID]]) -> list[tuple[UUID, UUID]]:
     for i, link in enumerate(links):
         if not isinstance(link, (tuple, list)) or len(link) != 2:
             raise InvalidInputError(f"links[{i}]", "must be a (reply, parent) pair")
-        reply = _uuid(link[0], f"links[{i}]")
-        parent = _uuid(link[1], f"links[{i}].in_reply_to")
+        reply = parse_id(link[0], f"links[{i}]")
+        parent = parse_id(link[1], f"links[{i}].in_reply_to")
         if reply in seen:
             raise InvalidInputError(f"links[{i}]", f"{reply} is linked twice")
         seen.add(reply)
         pairs.append((reply, parent))
     return pairs
-
-
-def _uuid(value: object, field: str) -> UUID:
-    if isinstance(value, UUID):
-        return value
-    try:
-        return UUID(str(value))
-    except ValueError:
-        raise InvalidInputError(field, f"{value!r} is not an id") from None
 
 
 def _is_manager(project: Project, act: Act) -> bool:

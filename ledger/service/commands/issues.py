@@ -12,10 +12,8 @@ from enum import StrEnum
 from typing import Any, TypeVar
 from uuid import UUID
 
-from ledger.domain.envelope import Act
 from ledger.domain.errors import InvalidInputError
 from ledger.domain.issue import Issue, IssueKind, IssueNotFoundError, Severity, SolutionOption
-from ledger.domain.project import Project
 from ledger.domain.values import Source
 from ledger.service.base import LedgerService, Recorded
 
@@ -89,8 +87,8 @@ class IssueCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        project, issue, act = self._load_issue(
-            actor, project_id, issue_id, occurred_at, attributed_to, expected_version
+        project, act, issue = self.step_in(
+            Issue, actor, project_id, issue_id, occurred_at, attributed_to, expected_version
         )
         issue.respond(act, response=response, party=project.party_of(act.principal))
         return self.save_changes(issue)
@@ -108,8 +106,8 @@ class IssueCommands(LedgerService):
     ) -> Recorded:
         """Propose ``options`` — ``[{"id": "A", "description": ..., "cost": {"amount": "100",
         "currency": "EUR"}, "time_days": 3}, ...]`` — replacing any earlier proposal."""
-        _, issue, act = self._load_issue(
-            actor, project_id, issue_id, occurred_at, attributed_to, expected_version
+        _, act, issue = self.step_in(
+            Issue, actor, project_id, issue_id, occurred_at, attributed_to, expected_version
         )
         issue.propose_solution_options(act, options=SolutionOption.parse_many(options, "options"))
         return self.save_changes(issue)
@@ -127,8 +125,8 @@ class IssueCommands(LedgerService):
         expected_version: int | None = None,
     ) -> Recorded:
         """The client side chooses one of the proposed options."""
-        project, issue, act = self._load_issue(
-            actor, project_id, issue_id, occurred_at, attributed_to, expected_version
+        project, act, issue = self.step_in(
+            Issue, actor, project_id, issue_id, occurred_at, attributed_to, expected_version
         )
         if not isinstance(option_id, str):
             raise InvalidInputError("option_id", "must be text")
@@ -153,8 +151,8 @@ class IssueCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        _, issue, act = self._load_issue(
-            actor, project_id, issue_id, occurred_at, attributed_to, expected_version
+        _, act, issue = self.step_in(
+            Issue, actor, project_id, issue_id, occurred_at, attributed_to, expected_version
         )
         issue.report_progress(act, note=note, percent_complete=percent_complete)
         return self.save_changes(issue)
@@ -170,8 +168,8 @@ class IssueCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        _, issue, act = self._load_issue(
-            actor, project_id, issue_id, occurred_at, attributed_to, expected_version
+        _, act, issue = self.step_in(
+            Issue, actor, project_id, issue_id, occurred_at, attributed_to, expected_version
         )
         issue.resolve(act, resolution=resolution)
         return self.save_changes(issue)
@@ -188,8 +186,8 @@ class IssueCommands(LedgerService):
         expected_version: int | None = None,
     ) -> Recorded:
         """The raiser's side confirms the resolution."""
-        project, issue, act = self._load_issue(
-            actor, project_id, issue_id, occurred_at, attributed_to, expected_version
+        project, act, issue = self.step_in(
+            Issue, actor, project_id, issue_id, occurred_at, attributed_to, expected_version
         )
         project.require_consent(act, "confirming a resolution")
         issue.confirm_resolution(act, note=note, party=project.party_of(act.principal))
@@ -207,8 +205,8 @@ class IssueCommands(LedgerService):
         expected_version: int | None = None,
     ) -> Recorded:
         """The raiser's side disputes the resolution; the issue is in progress again."""
-        project, issue, act = self._load_issue(
-            actor, project_id, issue_id, occurred_at, attributed_to, expected_version
+        project, act, issue = self.step_in(
+            Issue, actor, project_id, issue_id, occurred_at, attributed_to, expected_version
         )
         project.require_consent(act, "disputing a resolution")
         issue.dispute_resolution(act, reason=reason, party=project.party_of(act.principal))
@@ -225,25 +223,8 @@ class IssueCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        _, issue, act = self._load_issue(
-            actor, project_id, issue_id, occurred_at, attributed_to, expected_version
+        _, act, issue = self.step_in(
+            Issue, actor, project_id, issue_id, occurred_at, attributed_to, expected_version
         )
         issue.reopen(act, reason=reason)
         return self.save_changes(issue)
-
-    def _load_issue(
-        self,
-        actor: str,
-        project_id: UUID,
-        issue_id: UUID,
-        occurred_at: datetime | None,
-        attributed_to: str | None,
-        expected_version: int | None,
-    ) -> tuple[Project, Issue, Act]:
-        project, act = self.act_in(
-            project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
-        )
-        issue = self.load_for_update(
-            Issue, project_id, issue_id, IssueNotFoundError, expected_version
-        )
-        return project, issue, act

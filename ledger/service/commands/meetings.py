@@ -8,9 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from ledger.domain.envelope import Act
 from ledger.domain.meeting import Meeting, MeetingNotFoundError, NewActionItem
-from ledger.domain.project import Project
 from ledger.domain.roles import Role
 from ledger.service.base import LedgerService, Recorded
 
@@ -71,8 +69,8 @@ class MeetingCommands(LedgerService):
         """Record the minutes. Each action item ``{owner, description, due_at?, promisee?}``
         becomes a commitment in the same save (promisee by default: the first attendee of the
         other side). The result names the meeting."""
-        meeting, act, project = self._meeting(
-            actor, project_id, meeting_id, occurred_at, attributed_to, expected_version
+        project, act, meeting = self.step_in(
+            Meeting, actor, project_id, meeting_id, occurred_at, attributed_to, expected_version
         )
         items = [
             {
@@ -107,8 +105,8 @@ class MeetingCommands(LedgerService):
         """Send the minutes to ``to`` (members); each recipient but the sender and auditors is
         asked to acknowledge the current minutes, in the same save. Someone already asked for
         this version of the minutes is not asked again."""
-        meeting, act, project = self._meeting(
-            actor, project_id, meeting_id, occurred_at, attributed_to, expected_version
+        project, act, meeting = self.step_in(
+            Meeting, actor, project_id, meeting_id, occurred_at, attributed_to, expected_version
         )
         due_time = self.due_in(project, acknowledge_by, "acknowledge_by")
         requests = meeting.circulate_minutes(
@@ -135,8 +133,8 @@ class MeetingCommands(LedgerService):
         """Amend the minutes: the lists given replace the old ones; ``action_items`` are new
         items, each a new commitment in the same save. By whoever recorded the minutes, or a
         team manager. Circulate again to ask for acknowledgement of the amended minutes."""
-        meeting, act, project = self._meeting(
-            actor, project_id, meeting_id, occurred_at, attributed_to, expected_version
+        project, act, meeting = self.step_in(
+            Meeting, actor, project_id, meeting_id, occurred_at, attributed_to, expected_version
         )
         commitments = meeting.amend_minutes(
             act,
@@ -149,24 +147,3 @@ class MeetingCommands(LedgerService):
             manager=project.members[act.actor].role is Role.TEAM_MANAGER,
         )
         return self.save_changes(meeting, *commitments)
-
-    def _meeting(
-        self,
-        actor: str,
-        project_id: UUID,
-        meeting_id: UUID,
-        occurred_at: datetime | None,
-        attributed_to: str | None,
-        expected_version: int | None,
-    ) -> tuple[Meeting, Act, Project]:
-        project, act, item = self.step_in(
-            Meeting,
-            MeetingNotFoundError,
-            project_id,
-            meeting_id,
-            actor,
-            occurred_at=occurred_at,
-            attributed_to=attributed_to,
-            expected_version=expected_version,
-        )
-        return item, act, project

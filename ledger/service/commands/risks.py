@@ -74,10 +74,9 @@ class RiskCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        _, act = self.act_in(
-            project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
+        _, act, risk = self.step_in(
+            Risk, actor, project_id, risk_id, occurred_at, attributed_to, expected_version
         )
-        risk = self.load_for_update(Risk, project_id, risk_id, RiskNotFoundError, expected_version)
         risk.assess(
             act,
             probability=parse_enum(RiskLevel, probability, "probability"),
@@ -100,10 +99,9 @@ class RiskCommands(LedgerService):
         expected_version: int | None = None,
     ) -> Recorded:
         """Plan the response; its ``owner`` (a member) defaults to the risk's owner."""
-        project, act = self.act_in(
-            project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
+        project, act, risk = self.step_in(
+            Risk, actor, project_id, risk_id, occurred_at, attributed_to, expected_version
         )
-        risk = self.load_for_update(Risk, project_id, risk_id, RiskNotFoundError, expected_version)
         response_owner = normalise_email(owner, "owner") if owner is not None else risk.owner
         self.require_members(project, owner=response_owner)
         risk.plan_response(
@@ -193,10 +191,9 @@ class RiskCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        _, act = self.act_in(
-            project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
+        _, act, risk = self.step_in(
+            Risk, actor, project_id, risk_id, occurred_at, attributed_to, expected_version
         )
-        risk = self.load_for_update(Risk, project_id, risk_id, RiskNotFoundError, expected_version)
         risk.close(act, reason=reason)
         return self.save_changes(risk)
 

@@ -83,11 +83,8 @@ class StatusReportCommands(LedgerService):
         (``period_start``, ``progress``...) to their new values. By whoever issued it, or a
         team manager. With ``acknowledge_by`` the recipients are asked to acknowledge the
         corrected version, in the same save."""
-        project, act = self.act_in(
-            project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
-        )
-        report = self.load_for_update(
-            StatusReport, project_id, report_id, StatusReportNotFoundError, expected_version
+        project, act, report = self.step_in(
+            StatusReport, actor, project_id, report_id, occurred_at, attributed_to, expected_version
         )
         due_time: datetime | None = self.due_in(project, acknowledge_by, "acknowledge_by")
         if not isinstance(changes, Mapping):
