@@ -280,7 +280,7 @@ class OpenItemsProjection(MemberTracking):
     # ------------------------------------------------- commitments whose message bounced
 
     @on(Commitment.Made)
-    def _commitment_source(self, e: Any, view: View, position: int) -> None:
+    def _commitment_source(self, view: View, e: Any, position: int) -> None:
         source = e.source
         if source is None or source.id is None or source.kind.value != "interaction":
             return
@@ -298,7 +298,7 @@ class OpenItemsProjection(MemberTracking):
             self._undelivered(view, e, position, row, bounce)
 
     @on(Interaction.Recorded)
-    def _bounce(self, e: Any, view: View, position: int) -> None:
+    def _bounce(self, view: View, e: Any, position: int) -> None:
         failure = e.delivery_failure
         if failure is None or not failure.failed:
             return
@@ -364,7 +364,7 @@ class OpenItemsProjection(MemberTracking):
         Commitment.Withdrawn,
         Commitment.Released,
     )
-    def _commitment_delivered_or_closed(self, e: Any, view: View, position: int) -> None:
+    def _commitment_delivered_or_closed(self, view: View, e: Any, position: int) -> None:
         project_id, commitment_id = sid(e.project_id), sid(e.originator_id)
         where = Where(eq={"project_id": project_id, "commitment_id": commitment_id})
         for source in view.select(COMMITMENT_SOURCES, where):
@@ -374,7 +374,7 @@ class OpenItemsProjection(MemberTracking):
                 view.delete(OPEN_ITEMS, (project_id, item_id))
 
     @on(Interaction.Retracted)
-    def _bounce_retracted(self, e: Any, view: View, position: int) -> None:
+    def _bounce_retracted(self, view: View, e: Any, position: int) -> None:
         project_id, bounce_id = sid(e.project_id), sid(e.originator_id)
         for bounce in view.select(
             BOUNCES, Where(eq={"project_id": project_id, "bounce_id": bounce_id})

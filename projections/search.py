@@ -264,15 +264,15 @@ class SearchProjection(Projection):
     replayable = False
 
     @on(*TEXTS)
-    def _text(self, e: Any, view: View, position: int) -> None:
+    def _text(self, view: View, e: Any, position: int) -> None:
         self.index(view, e, position, TEXTS[type(e)](e))
 
     @on(*_TITLED_ONLY)
-    def _titled(self, e: Any, view: View, position: int) -> None:
+    def _titled(self, view: View, e: Any, position: int) -> None:
         self.index(view, e, position, ())
 
     @on(Interaction.Recorded)
-    def _interaction(self, e: Any, view: View, position: int) -> None:
+    def _interaction(self, view: View, e: Any, position: int) -> None:
         body: str | None = e.summary
         if (
             e.body_sha256 is not None
@@ -283,7 +283,7 @@ class SearchProjection(Projection):
         self.index(view, e, position, (e.subject, body))
 
     @on(Interaction.Corrected)
-    def _interaction_corrected(self, e: Any, view: View, position: int) -> None:
+    def _interaction_corrected(self, view: View, e: Any, position: int) -> None:
         subject = e.correction.subject
         if subject:  # the new subject names the interaction from now on
             key = (sid(e.project_id), sid(e.originator_id))
@@ -292,7 +292,7 @@ class SearchProjection(Projection):
                 view.put(SEARCH_SUBJECTS, {**row, "title": subject})
 
     @on(Interaction.Retracted)
-    def _interaction_retracted(self, e: Any, view: View, position: int) -> None:
+    def _interaction_retracted(self, view: View, e: Any, position: int) -> None:
         key = (sid(e.project_id), sid(e.originator_id))
         row = view.get(SEARCH_SUBJECTS, key)
         if row is not None:
