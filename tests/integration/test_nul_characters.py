@@ -98,7 +98,8 @@ def test_minutes_with_nul_import_without_it(ledger: Ledger) -> None:
 
 
 @pytest.mark.xfail(
-    reason="builds Interaction.Recorded v1 by hand; v2 added display_names and delivery_failure (issue 15): the test must store a v1 event instead",
+    reason="builds Interaction.Recorded v1 by hand; v2 added display_names and "
+    "delivery_failure (issue 15): the test must store a v1 event instead",
     strict=False,
 )
 def test_history_stored_before_the_rule_stays_readable(ledger: Ledger) -> None:
