@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ledger.service.application import Ledger
+from tests.browser import chromium
 from tests.pgserver import PostgresServer, running_postgres
 
 
@@ -42,3 +43,11 @@ def ledger(database_url: str) -> Iterator[Ledger]:
         yield app
     finally:
         app.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless Chromium for the whole run (tests/browser.py): Playwright's sync API allows
+    one at a time per thread, and the web and evidence tests share it."""
+    with chromium() as launched:
+        yield launched

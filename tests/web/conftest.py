@@ -9,7 +9,6 @@ they fail: a green run must have driven a browser.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import threading
 import time
@@ -27,15 +26,6 @@ from api.settings import Settings
 from ledger.interchange.demo import AUDITOR, CLIENT, DEV, PM, SPONSOR, record_demo
 from ledger.service.application import Ledger
 
-CHROMIUM = os.environ.get("ACCORD_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = Path(os.environ.get("ACCORD_TEST_ARTIFACTS", "test-artifacts")) / "web"
 OUTSIDER = "olga.outsider@elsewhere.example"
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>&amp;"\''
@@ -150,31 +140,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         server.should_exit = True
         thread.join(timeout=10)
         ledger.close()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import Error, sync_playwright
-
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        _cannot_start(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        try:
-            chromium = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-            )
-        except Error as e:
-            _cannot_start(f"Chromium did not start: {e}")
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def _cannot_start(reason: str) -> None:
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"the browser tests must run in CI: {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture
