@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,9 +11,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi_offline import FastAPIOffline
 
-from api.bootstrap import Services, bootstrap
+from api.bootstrap import Services, background_loops, bootstrap
 from api.json_body import JsonContentTypeMiddleware
-from api.mail.smtp import start_mail_server
 from api.metrics import install_metrics
 from api.middleware import (
     BodyLimitMiddleware,
@@ -54,38 +51,8 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-        runner = services.runner
-        thread = (
-            runner.start_in_background(settings.projections_poll_seconds)
-            if settings.run_projections
-            else None
-        )
-        stop_checkpoints = threading.Event()
-        checkpoints = None
-        if settings.checkpoint_seconds > 0:
-            checkpoints = threading.Thread(
-                target=services.integrity.checkpoint_periodically,
-                args=(settings.checkpoint_seconds, stop_checkpoints, _log_checkpoint_error),
-                kwargs={"health": services.checkpoint_health},
-                name="accord-checkpoints",
-                daemon=True,
-            )
-            checkpoints.start()
-        mail = start_mail_server(services) if settings.mail_port else None
-        if mail is not None:
-            services.mail_health = mail.health
-        try:
+        with background_loops(services):
             yield
-        finally:
-            if mail is not None:
-                mail.stop()
-            stop_checkpoints.set()
-            if checkpoints is not None:
-                checkpoints.join(timeout=10)
-            if thread is not None:
-                runner.stop()
-                thread.join(timeout=10)
-            services.close()
 
     app = _routes(lifespan)
     app.state.services = services
@@ -115,10 +82,6 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document, without opening any storage."""
     return _routes(None).openapi()
-
-
-def _log_checkpoint_error(error: Exception) -> None:
-    logging.getLogger("accord.integrity").error("periodic checkpoint failed: %s", error)
 
 
 def _routes(lifespan: Any) -> FastAPI:

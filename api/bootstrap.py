@@ -8,6 +8,10 @@ runs it in a background thread unless ``Settings.run_projections`` is off.
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from api import calendar_tokens, idempotency, item_index, tokens
@@ -99,3 +103,51 @@ def bootstrap(settings: Settings, ledger: Ledger | None = None) -> Services:
         integrity=Integrity.for_ledger(app_ledger),
         owns_ledger=owns_ledger,
     )
+
+
+@contextmanager
+def background_loops(services: Services) -> Iterator[None]:
+    """The projection runner, the periodic checkpoints and the mail server that ``services``'
+    settings ask for, in threads of this process, for as long as the block runs; ``services``
+    are closed at its end. ``accord serve`` runs them in its lifespan; ``--workers N`` in the
+    supervising process only (api/workers.py)."""
+    settings = services.settings
+    runner = services.runner
+    thread = (
+        runner.start_in_background(settings.projections_poll_seconds)
+        if settings.run_projections
+        else None
+    )
+    stop_checkpoints = threading.Event()
+    checkpoints = None
+    if settings.checkpoint_seconds > 0:
+        checkpoints = threading.Thread(
+            target=services.integrity.checkpoint_periodically,
+            args=(settings.checkpoint_seconds, stop_checkpoints, _log_checkpoint_error),
+            kwargs={"health": services.checkpoint_health},
+            name="accord-checkpoints",
+            daemon=True,
+        )
+        checkpoints.start()
+    mail = None
+    if settings.mail_port:
+        from api.mail.smtp import start_mail_server
+
+        mail = start_mail_server(services)
+        services.mail_health = mail.health
+    try:
+        yield
+    finally:
+        if mail is not None:
+            mail.stop()
+        stop_checkpoints.set()
+        if checkpoints is not None:
+            checkpoints.join(timeout=10)
+        if thread is not None:
+            runner.stop()
+            thread.join(timeout=10)
+        services.close()
+
+
+def _log_checkpoint_error(error: Exception) -> None:
+    logging.getLogger("accord.integrity").error("periodic checkpoint failed: %s", error)

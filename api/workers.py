@@ -13,16 +13,12 @@ kept in the database (``projection_tracking``), like ``accord serve --no-project
 from __future__ import annotations
 
 import gc
-import logging
 import os
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI
 
-from api.bootstrap import bootstrap
+from api.bootstrap import background_loops, bootstrap
 from api.settings import Settings
 from ledger.storage.settings import DATABASE_URL_VARIABLE
 
@@ -43,54 +39,13 @@ def worker_app() -> FastAPI:
     return app
 
 
-@contextmanager
-def background_jobs(settings: Settings) -> Iterator[None]:
-    """The projection runner, the periodic checkpoints and the mail server of ``settings``,
-    in threads of this (the supervising) process, for as long as the block runs."""
-    services = bootstrap(settings)
-    runner = services.runner
-    thread = (
-        runner.start_in_background(settings.projections_poll_seconds)
-        if settings.run_projections
-        else None
-    )
-    stop = threading.Event()
-    checkpoints = None
-    if settings.checkpoint_seconds > 0:
-        checkpoints = threading.Thread(
-            target=services.integrity.checkpoint_periodically,
-            args=(settings.checkpoint_seconds, stop, _log_checkpoint_error),
-            kwargs={"health": services.checkpoint_health},
-            name="accord-checkpoints",
-            daemon=True,
-        )
-        checkpoints.start()
-    mail = None
-    if settings.mail_port:
-        from api.mail.smtp import start_mail_server
-
-        mail = start_mail_server(services)
-    try:
-        yield
-    finally:
-        if mail is not None:
-            mail.stop()
-        stop.set()
-        if checkpoints is not None:
-            checkpoints.join(timeout=10)
-        if thread is not None:
-            runner.stop()
-            thread.join(timeout=10)
-        services.close()
-
-
 def serve_workers(settings: Settings, workers: int, **uvicorn_options: Any) -> None:
     """Serve with ``workers`` processes; the background loops run here, once."""
     import uvicorn
 
     os.environ[DATABASE_URL_VARIABLE] = settings.database_url
     os.environ.update(WORKER_ENV)  # inherited by the spawned workers only: settings is built
-    with background_jobs(settings):
+    with background_loops(bootstrap(settings)):
         uvicorn.run(
             "api.workers:worker_app",
             factory=True,
@@ -102,7 +57,3 @@ def serve_workers(settings: Settings, workers: int, **uvicorn_options: Any) -> N
             timeout_worker_healthcheck=60,
             **uvicorn_options,
         )
-
-
-def _log_checkpoint_error(error: Exception) -> None:
-    logging.getLogger("accord.integrity").error("periodic checkpoint failed: %s", error)
