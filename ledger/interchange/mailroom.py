@@ -27,11 +27,11 @@ import smtplib
 import ssl
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
@@ -177,7 +177,7 @@ class Inbox:
         summary = import_emails(
             self.ledger,
             UUID(project_hex),
-            _unsafe(recorder),
+            unquote(recorder),
             Messages([(f"smtp:{spooled.name}", spooled.read_bytes())]),
             documents=self.documents,
         )
@@ -191,10 +191,6 @@ class Inbox:
 
 def _safe(email: str) -> str:
     return email.replace("%", "%25").replace(".", "%2E").replace("/", "%2F")
-
-
-def _unsafe(text: str) -> str:
-    return unquote(text)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -395,12 +391,6 @@ class Outbox:
         )
         result = summary.results[0] if summary.results else None
         return result.interaction_id if result else None
-
-
-def recipients_of(header_values: Iterable[str]) -> Iterator[str]:
-    for _name, address in getaddresses(list(header_values)):
-        if address:
-            yield address.lower()
 
 
 def sender_of(header_value: str) -> str:

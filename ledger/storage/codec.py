@@ -111,7 +111,7 @@ class EventCodecs:
     def _field_lines(
         self, i: int, name: str, hint: Any, env: dict[str, Any], *, decode: bool
     ) -> list[str]:
-        optional, base = _unwrap_optional(hint)
+        base = _unwrap_optional(hint)
         key = repr(name)
         get = f"    v = s[{key}]"
         if isinstance(base, type) and base in self._leaves:
@@ -133,7 +133,6 @@ class EventCodecs:
                 "    elif type(v) not in NATIVE:",
                 f"        s[{key}] = walk(v)",
             ]
-        del optional
         if typing.get_origin(base) is tuple:
             args = typing.get_args(base)
             if len(args) == 2 and args[1] is Ellipsis and args[0] in _NATIVE_TYPES:
@@ -172,11 +171,11 @@ def _enum_value(value: StrEnum) -> str:
     return value.value
 
 
-def _unwrap_optional(hint: Any) -> tuple[bool, Any]:
-    """``X | None`` -> ``(True, X)``; anything else -> ``(False, hint)``."""
+def _unwrap_optional(hint: Any) -> Any:
+    """``X | None`` -> ``X``; anything else -> ``hint`` (None itself is left alone anyway)."""
     origin = typing.get_origin(hint)
     if origin is typing.Union or origin is UnionType:
         args = [a for a in typing.get_args(hint) if a is not NoneType]
         if len(args) == 1:
-            return True, args[0]
-    return False, hint
+            return args[0]
+    return hint
