@@ -72,6 +72,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         to=[PM],
         occurred_at=datetime(2026, 11, 23, 23, 30, tzinfo=UTC),
     )
+    for i in range(21):  # more than a page
+        ledger.record_interaction(
+            PM, pid, channel="im", subject=f"Tangerine {i}", summary="tangerine", from_address=PM
+        )
     other = ledger.open_project(OUTSIDER, name="Elsewhere", client_org="E", team_org="E").id
     ledger.record_interaction(
         OUTSIDER,
@@ -203,6 +207,16 @@ def test_filters_paging_and_newest(site: Site) -> None:
     assert "Nothing matches." in site.search(q="kumquat", kind="Commitment")
     assert "<mark>" in site.search(q='"kumquat pilot" OR zzz')
     assert "Nothing matches." in site.search(q="kumquat NOT pilot")
+    first = site.search(q="tangerine", order="newest")
+    assert first.count("<mark>tangerine</mark>") == 20
+    assert "Tangerine 20" in first
+    more = re.search(r'<a href="([^"]+)" rel="next">More results</a>', first)
+    assert more is not None
+    assert "order=newest" in unescape(more.group(1))
+    answer = site.client.get(f"/projects/{site.project_id}/search{unescape(more.group(1))}")
+    assert answer.text.count("<mark>tangerine</mark>") == 1
+    assert "Tangerine 0<" in answer.text
+    assert 'rel="next"' not in answer.text
     page = site.search(q="kumquat", cursor="20.999999")
     assert "Nothing matches." in page
     assert "Back to the first results" in page
