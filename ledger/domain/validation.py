@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
@@ -17,7 +18,15 @@ from ledger.domain.errors import InvalidInputError, NotPermittedError
 if TYPE_CHECKING:
     from ledger.domain.envelope import Act
 
-_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+#: An address as people write it (RFC 5322 ``dot-atom@domain``, RFC 6531 for non-ASCII letters):
+#: a local part of letters, digits and ``! # $ % & ' * + - / = ? ^ _ ` { | } ~`` with single dots
+#: between, and a domain of at least two dot-separated labels of letters, digits and inner
+#: hyphens (beyond ASCII, letters and digits only: :func:`_letters_beyond_ascii`). Quoted local
+#: parts, comments and domain literals are refused: no person of a project is known by one, and
+#: each is how a mistyped address (``x@y.com)``) would slip through.
+_ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff]+"
+_LABEL = r"[a-z0-9\u0080-\U0010ffff](?:[a-z0-9\-\u0080-\U0010ffff]{0,61}[a-z0-9\u0080-\U0010ffff])?"
+_EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -49,14 +58,23 @@ def refuse_nul(value: object, field: str) -> None:
 
 
 def normalise_email(value: str, field: str = "email") -> str:
-    """Return the address in the form the ledger stores it (trimmed, lower case)."""
+    """Return the address in the form the ledger stores it (trimmed, lower case); the one
+    check of an address for every entry point (commands, imports, tokens, the CLI)."""
     if not isinstance(value, str):
         raise InvalidInputError(field, "must be an email address")
     refuse_nul(value, field)
     email = value.strip().lower()
-    if len(email) > 254 or not _EMAIL.match(email):
-        raise InvalidInputError(field, f"{value!r} is not an email address")
+    if len(email) > 254 or not _EMAIL.fullmatch(email) or not _letters_beyond_ascii(email):
+        raise InvalidInputError(
+            field, f"{value!r} is not an email address (write it as name@example.com)"
+        )
     return email
+
+
+def _letters_beyond_ascii(email: str) -> bool:
+    """Every non-ASCII character of the address is a letter, a mark or a digit (张三@例子.中国),
+    never a space or punctuation such as a full-width bracket typed by an input method."""
+    return email.isascii() or all(c.isascii() or unicodedata.category(c)[0] in "LMN" for c in email)
 
 
 def require_text(value: str, field: str, *, max_length: int = 10_000, empty: bool = False) -> str:

@@ -58,6 +58,11 @@ def test_cli_creates_lists_and_revokes_tokens(database_url: str) -> None:
         ledger.close()
     bad = runner.invoke(cli, ["token", "create", "--email", "nope", "--database-url", database_url])
     assert bad.exit_code == 2
+    bad = runner.invoke(
+        cli, ["token", "create", "--email", "x@y.com)", "--database-url", database_url]
+    )
+    assert bad.exit_code == 2
+    assert "'x@y.com)' is not an email address" in bad.stderr
 
 
 def test_api_tokens_for_yourself_others_need_admin(api: Api) -> None:
@@ -85,6 +90,12 @@ def test_api_tokens_for_yourself_others_need_admin(api: Api) -> None:
     services = api.client.app.state.services  # type: ignore[attr-defined]
     admin = services.tokens.create("root@acme.test", admin=True).token
     headers = {"Authorization": f"Bearer {admin}"}
+    for typo in ("x@y)", "x@y.com)", "ops@acme.test;"):
+        refused = api.client.post("/v1/tokens", json={"email": typo}, headers=headers)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["field"] == "email"
+        assert "is not an email address" in refused.json()["detail"]
+    assert not [t for t in services.tokens.list() if t.email.endswith((")", ";"))]
     issued = api.client.post("/v1/tokens", json={"email": OUTSIDER}, headers=headers)
     assert issued.status_code == 201
     assert issued.json()["email"] == OUTSIDER

@@ -105,6 +105,52 @@ def test_usage_not_found_and_refused_have_their_own_status(tmp_path: Path) -> No
     assert "Value error" not in err
 
 
+@pytest.mark.parametrize("typo", ["x@y)", "x@y.com)", "pm@team.test;", "a(b)@team.test"])
+def test_a_mistyped_email_is_usage_and_nothing_is_issued_or_added(
+    tmp_path: Path, typo: str
+) -> None:
+    """Every command that takes a person checks the address with the ledger's one normaliser
+    (ledger.domain.validation.normalise_email): exit status 2, the option and the value named."""
+    url = f"sqlite:///{tmp_path / 'accord.db'}"
+    code, _, err = accord("token", "create", "--email", typo, "--database-url", url)
+    assert code == ExitCode.USAGE == 2
+    assert f"email: {typo!r} is not an email address" in one_line_error(err)
+    code, out, _ = accord("token", "list", "--database-url", url)
+    assert code == 0
+    assert "@" not in out  # nothing was issued
+    code, _, err = accord("token", "list", "--email", typo, "--database-url", url)
+    assert code == 2
+    assert "is not an email address" in one_line_error(err)
+    code, project, err = accord(
+        "project", "open", "--name", "P", "--client-org", "C", "--team-org", "T",
+        "--as", typo, "--database-url", url,
+    )  # fmt: skip
+    assert code == 2
+    assert f"actor: {typo!r} is not an email address" in one_line_error(err)
+    code, project, _ = accord(
+        "project", "open", "--name", "P", "--client-org", "C", "--team-org", "T",
+        "--as", "pm@team.test", "--database-url", url,
+    )  # fmt: skip
+    assert code == 0
+    project = project.strip()
+    code, _, err = accord(
+        "member", "add", "--project", project, "--email", typo, "--role", "client_member",
+        "--as", "pm@team.test", "--database-url", url,
+    )  # fmt: skip
+    assert code == 2
+    assert f"email: {typo!r} is not an email address" in one_line_error(err)
+    code, _, err = accord(
+        "token", "calendar", "--project", project, "--person", typo, "--database-url", url
+    )
+    assert code == 2
+    assert f"person: {typo!r}" in one_line_error(err)
+    code, out, _ = accord("member", "list", "--project", project, "--database-url", url)
+    assert code == 0
+    assert [line for line in out.splitlines() if "@" in line] == [
+        line for line in out.splitlines() if "pm@team.test" in line
+    ]  # the opener alone
+
+
 def test_serve_on_a_port_in_use_is_status_6_at_once(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -50,11 +50,37 @@ def test_act_is_immutable() -> None:
         act.actor = "someone@else.test"  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("bad", ["", "pm", "pm@", "@acme.test", "a b@acme.test", "pm@acme"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "", "pm", "pm@", "@acme.test", "a b@acme.test", "pm@acme",
+        # punctuation no address holds, as typed by mistake (the CLI used to take these)
+        "x@y)", "x@y.com)", "x@y.com;", "x,y@acme.test", "a(b)@acme.test", '"pm"@acme.test',
+        "x@acme.test）", "pm@[10.0.0.1]",  # noqa: RUF001 (a full-width bracket, from an IME)
+        # dots and hyphens in the wrong places, spaces beyond ASCII
+        "x@y..test", ".pm@acme.test", "pm.@acme.test", "pm@-acme.test", "pm@acme-.test",
+        "p\u00a0m@acme.test", "pm\u3000@acme.test",
+    ],
+)  # fmt: skip
 def test_bad_email_addresses_are_refused_naming_the_field(bad: str) -> None:
     with pytest.raises(InvalidInputError) as e:
         normalise_email(bad, "promisee")
     assert e.value.field == "promisee"
+    assert "name@example.com" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        (" Pat.Morgan@Acme.TEST ", "pat.morgan@acme.test"),
+        ("o'brien+bills@mail.acme-digital.example", "o'brien+bills@mail.acme-digital.example"),
+        ("mailer-daemon@unknown.invalid", "mailer-daemon@unknown.invalid"),
+        ("张三@例子.中国", "张三@例子.中国"),
+        ("José@Café.fr", "josé@café.fr"),
+    ],
+)
+def test_real_addresses_are_kept_in_lower_case(given: str, stored: str) -> None:
+    assert normalise_email(given) == stored
 
 
 def test_payload_models_are_strict_and_frozen() -> None:
