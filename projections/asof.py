@@ -83,7 +83,7 @@ def replay(
         basis=basis,
         event_types=_handled_types(projections),
     )
-    for position, event in EventLog(runner.ledger, runner.db).events_at(positions):
+    for position, event in EventLog(runner.ledger, runner.db).events_at(positions, for_views=True):
         for projection in projections:
             projection.handle(memory.memory, event, position)
     return memory

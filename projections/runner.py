@@ -349,7 +349,7 @@ class ProjectionRunner:
         notifications = log.after(start, self.batch_size)
         if not notifications:
             return 0
-        decode = log.decode
+        decode = log.decode_for_views  # an old event's NUL as U+FFFD: see its docstring
         events = [(n.id, decode(n)) for n in notifications]
         self._apply_all(targets, events)
         return len(events)

@@ -14,6 +14,8 @@ the events table is ``recorder.events_table_name`` (``stored_events`` on SQLite,
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
@@ -26,6 +28,19 @@ from psycopg.sql import SQL, Identifier
 
 from ledger.domain.envelope import LedgerAggregate
 from ledger.storage.sql import SqlDatabase
+
+#: NUL as the stored JSON writes it (orjson escapes it), preceded by an even number of
+#: backslashes: an escaped NUL, not the text ``\\u0000`` (an escaped backslash, then ``u0000``).
+_ESCAPED_NUL = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def without_nul(notification: Notification) -> Notification:
+    """``notification`` with each NUL of its stored text replaced by U+FFFD (itself when none:
+    one search of the bytes)."""
+    state = notification.state
+    if b"\\u0000" not in state:
+        return notification
+    return dataclasses.replace(notification, state=_ESCAPED_NUL.sub(rb"\1\\ufffd", state))
 
 
 def events_table_name(app: Application[UUID]) -> str:
@@ -104,6 +119,14 @@ class EventLog:
             raise TypeError(f"position {notification.id} holds no ledger event")
         return event
 
+    def decode_for_views(self, notification: Notification) -> LedgerAggregate.Event:
+        """The event as the read models take it: each NUL of its text (only events stored
+        before the ledger refused NUL hold one) read as U+FFFD. PostgreSQL's text columns
+        cannot hold NUL — one such event would stop every view there — and the views answer
+        the same on both backends. The ledger's own reads, proofs and bundles keep the stored
+        bytes."""
+        return self.decode(without_nul(notification))
+
     # ------------------------------------------------------------------- reads by position
 
     def at(self, positions: Sequence[int]) -> list[Notification]:
@@ -113,9 +136,13 @@ class EventLog:
             raise RuntimeError("reads by position need the EventLog's database")
         return notifications_at(db, positions, events_table_name(self.app))
 
-    def events_at(self, positions: Sequence[int]) -> list[tuple[int, LedgerAggregate.Event]]:
-        """The events at ``positions``, decoded, with their positions, in position order."""
-        return [(n.id, self.decode(n)) for n in self.at(positions)]
+    def events_at(
+        self, positions: Sequence[int], *, for_views: bool = False
+    ) -> list[tuple[int, LedgerAggregate.Event]]:
+        """The events at ``positions``, decoded (``for_views``: as the read models take them,
+        :meth:`decode_for_views`), with their positions, in position order."""
+        decode = self.decode_for_views if for_views else self.decode
+        return [(n.id, decode(n)) for n in self.at(positions)]
 
     def event_at(self, position: int) -> LedgerAggregate.Event | None:
         found = self.at([position])

@@ -5,13 +5,16 @@ readable."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+import orjson
 import pytest
+from eventsourcing.persistence import Notification, StoredEvent
 
 from ledger.domain.envelope import Act
 from ledger.domain.errors import InvalidInputError
@@ -19,6 +22,10 @@ from ledger.domain.interaction import Interaction
 from ledger.interchange.importing.minutes import import_minutes
 from ledger.service.application import Ledger
 from ledger.storage.documents import DocumentStore
+from ledger.storage.eventlog import without_nul
+from projections import queries as q
+from projections.asof import LiveViews
+from projections.runner import ProjectionRunner
 
 PM = "pm@team.test"
 DEV = "dev@team.test"
@@ -97,32 +104,70 @@ def test_minutes_with_nul_import_without_it(ledger: Ledger) -> None:
         assert documents.get(result.document_sha256) == data  # the file, byte for byte
 
 
-@pytest.mark.xfail(
-    reason="builds Interaction.Recorded v1 by hand; v2 added display_names and "
-    "delivery_failure (issue 15): the test must store a v1 event instead",
-    strict=False,
-)
 def test_history_stored_before_the_rule_stays_readable(ledger: Ledger) -> None:
-    """An event holding NUL (stored by an earlier version) still loads: the rule is for new
-    events, never for decoding."""
+    """An event holding NUL, stored by an earlier version (``Interaction.Recorded`` of class
+    version 1: no ``display_names`` or ``delivery_failure``, no ``class_version`` key, as
+    eventsourcing stores a version 1), still loads through the ledger and the views: the rule is
+    for new events, never for decoding. The views show U+FFFD in its place, on both backends
+    (PostgreSQL's text columns cannot hold NUL: one such event used to stop every view)."""
     project_id = open_project(ledger)
-    act = Act(PM, occurred_at=datetime.now(UTC) - timedelta(days=1))
-    old = Interaction._create(
-        Interaction.Recorded,
-        id=uuid4(),
+    interaction_id = uuid4()
+    now = datetime.now(UTC)
+    recorded = Interaction.record(
+        Act(PM, occurred_at=now - timedelta(days=1)),
+        id=interaction_id,
         project_id=project_id,
-        **act.stamp(),
         channel="email",
-        subject="Old\x00",
-        summary="",
+        subject="Old",
+        summary="An old note",
         from_address=PM,
-        to=(),
-        cc=(),
-        participants=(),
-        body_sha256=None,
-        attachments=(),
-        source_ref=None,
-        in_reply_to=None,
+        to=[SPONSOR],
     )
-    ledger.save(old)
-    assert ledger.get_interaction(project_id, old.id).subject == "Old\x00"
+    stored = ledger.mapper.to_stored_event(recorded.collect_events()[0])
+    state = orjson.loads(stored.state)
+    assert state.pop("class_version") == 2
+    del state["display_names"], state["delivery_failure"]  # as version 1 stored it
+    state["subject"] = "Old\x00"
+    state["summary"] = "before\x00after"
+    ledger.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=stored.originator_id,
+                originator_version=stored.originator_version,
+                topic=stored.topic,
+                state=orjson.dumps(state),
+            )
+        ]
+    )
+
+    old = ledger.get_interaction(project_id, interaction_id)
+    assert (old.subject, old.summary) == ("Old\x00", "before\x00after")
+    assert (old.display_names, old.delivery_failure) == ((), None)  # upcast to version 2
+    # The views take it in and answer with it, then go on with what follows.
+    ledger.record_interaction(PM, project_id, channel="phone", subject="New", summary="s",
+                              from_address=PM, participants=[SPONSOR])  # fmt: skip
+    runner = ProjectionRunner(ledger)
+    try:
+        runner.catch_up()
+        live = LiveViews(runner)
+        lines, _ = q.timeline(live, str(project_id), limit=100)
+        old_lines = [r for r in lines if r["subject_id"] == str(interaction_id)]
+        assert len(old_lines) == 1
+        assert "“Old\ufffd”" in old_lines[0]["narrative"]  # the same on both backends
+        assert any("“New”" in r["narrative"] for r in lines)
+        assert [v.name for v in runner.status() if v.lag] == []  # every view took it in
+    finally:
+        runner.close()
+
+
+def test_the_views_read_each_stored_nul_as_a_replacement_character_and_nothing_else() -> None:
+    """Only an escaped NUL of the stored JSON changes; the text ``\\u0000`` (a backslash, then
+    ``u0000``) stays as it was."""
+    texts = ["a\x00b", "\\u0000", "\\\x00", "\\\\u0000\x00", "no nul"]
+    stored = Notification(
+        originator_id=uuid4(), originator_version=1, topic="t", state=orjson.dumps(texts), id=1
+    )
+    read = orjson.loads(without_nul(stored).state)
+    assert read == [t.replace("\x00", "\ufffd") for t in texts]
+    clean = dataclasses.replace(stored, state=orjson.dumps(["no nul"]))
+    assert without_nul(clean) is clean
