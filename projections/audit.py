@@ -27,9 +27,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ledger.domain.envelope import LedgerAggregate
-from projections.framework import Table, View, Where, iso, sid
+from ledger.domain.project import Project
+from projections.framework import Table, View, Where, iso, on, sid
 from projections.members import MemberTracking, members_table
-from projections.narrative import event_name, narrate, subject_title
+from projections.narrative import event_name, narrate, opener_named, subject_title
 
 AUDIT_EVENTS = Table(
     name="audit_events",
@@ -178,6 +179,30 @@ class AuditProjection(MemberTracking):
         for handler in self.handlers.get(type(event), ()):
             handler(self, view, event, position)
         self.record(view, event, position)
+
+    @on(Project.MemberAdded)
+    def _opener_named(self, view: View, e: Project.MemberAdded, position: int) -> None:
+        """The opener joins, with their name, in the same save as the opening and just after
+        it (``originator_version`` 2, added by themself): the opening's line, written before
+        the name was known, is written again with it."""
+        member = e.member
+        if e.originator_version != 2 or member.email != e.actor or member.name == member.email:
+            return
+        project_id = sid(e.project_id)
+        opened = view.get(AUDIT_EVENTS, (position - 1,))  # where it is, unless the log has a gap
+        if opened is None or (opened["project_id"], opened["event_type"]) != (
+            project_id,
+            "Project.Opened",
+        ):
+            found = view.select(
+                AUDIT_EVENTS,
+                Where(eq={"project_id": project_id, "event_type": "Project.Opened"}),
+                limit=1,
+            )
+            opened = found[0] if found else None
+        if opened is not None and opened["actor"] == member.email:
+            line = opener_named(opened["narrative"], member.email, member.name)
+            view.put(AUDIT_EVENTS, {**opened, "narrative": line})
 
     def record(self, view: View, event: LedgerAggregate.Event, position: int) -> None:
         project_id = sid(event.project_id)

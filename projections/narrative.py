@@ -52,6 +52,12 @@ def subject_title(event: LedgerAggregate.Event) -> str | None:
     return getter(event) if getter else None
 
 
+def opener_named(line: str, email: str, name: str) -> str:
+    """The line of a ``Project.Opened`` (which begins with who opened it, by address: they
+    become a member only in the next event) beginning with their ``name`` instead."""
+    return name + line[len(email) :] if line.startswith(email + " ") else line
+
+
 def _clip(text: str, size: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= size else text[: size - 1] + "…"
