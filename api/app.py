@@ -28,6 +28,7 @@ from api.settings import Settings
 from api.storage_faults import install_storage_fault_handlers
 from api.web import UPLOAD_PATHS as WEB_UPLOAD_PATHS
 from api.web import install_web
+from api.web import refusal_page as web_refusal
 from ledger.service.application import Ledger
 
 DESCRIPTION = """\
@@ -66,7 +67,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         authenticate=services.tokens.authenticate,
     )
     app.add_middleware(PreferMiddleware)  # Prefer: return=minimal (RFC 7240) for commands
-    app.add_middleware(NulGuardMiddleware)
+    app.add_middleware(NulGuardMiddleware, page=web_refusal)  # a page's own error page
     app.add_middleware(JsonDepthMiddleware)
     app.add_middleware(JsonContentTypeMiddleware, except_paths=UPLOAD_PATHS)
     app.add_middleware(

@@ -157,29 +157,45 @@ class BodyLimitMiddleware:
             await _send_problem(send, "payload-too-large", _too_large(limit))
 
 
-class NulGuardMiddleware:
-    """Refuse a NUL character in the path or a query parameter with 422 naming it: no text of
-    the ledger holds one, and PostgreSQL cannot even compare against one (a query with it
-    would fail as an error of the server's)."""
+#: Answers a refused address as a page for the paths it claims (the web app's): given the
+#: request's scope and the part of the address at fault (``path`` or a query parameter's name),
+#: the ASGI app that answers, or ``None`` for a path that is not a page (the JSON API).
+PageRefusal = Callable[[Scope, str], ASGIApp | None]
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class NulGuardMiddleware:
+    """Refuse a NUL character in the path or a query parameter, naming it: no text of the
+    ledger holds one, and PostgreSQL cannot even compare against one (a query with it would
+    fail as an error of the server's). Nothing with NUL reaches a handler: the JSON API answers
+    422 problem+json; a path of the web app, with ``page``, its own error page (400)."""
+
+    def __init__(self, app: ASGIApp, *, page: PageRefusal | None = None) -> None:
         self.app = app
+        self.page = page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            query: bytes = scope.get("query_string", b"")
-            if "\x00" in scope["path"]:
-                await _send_problem(send, "validation", "path: must not contain NUL (%00)")
+            field = _nul_field(scope)
+            if field is not None:
+                answer = self.page(scope, field) if self.page is not None else None
+                if answer is not None:
+                    await answer(scope, receive, send)
+                else:
+                    await _send_problem(send, "validation", f"{field}: must not contain NUL (%00)")
                 return
-            if b"%00" in query or b"\x00" in query:
-                for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
-                    if "\x00" in name or "\x00" in value:
-                        field = name.replace("\x00", "")
-                        await _send_problem(
-                            send, "validation", f"{field}: must not contain NUL (%00)"
-                        )
-                        return
         await self.app(scope, receive, send)
+
+
+def _nul_field(scope: Scope) -> str | None:
+    """``path``, or the name of the first query parameter holding NUL, or ``None``."""
+    if "\x00" in scope["path"]:
+        return "path"
+    query: bytes = scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query:
+        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            if "\x00" in name or "\x00" in value:
+                return name.replace("\x00", "")
+    return None
 
 
 #: Deepest JSON nesting a request body may have: the ledger's inputs need a few levels; a

@@ -95,6 +95,30 @@ def _as_page(previous: Any) -> Any:
     return handle
 
 
+def refusal_page(scope: Scope, field: str) -> ASGIApp | None:
+    """The web app's answer to an address it refuses before any handler (a NUL in ``field``:
+    ``path`` or a query parameter; see :class:`api.middleware.NulGuardMiddleware`): its error
+    page, 400, in the reader's language, with its headers. ``None`` for a path of the JSON API,
+    which answers problem+json. The page is built from the reader's cookies and language alone:
+    the refused path and query go nowhere (not even into the language switch's links)."""
+    if scope["path"].startswith(_NOT_WEB):
+        return None
+    clean: Scope = {**scope, "path": "/", "raw_path": b"/", "query_string": b""}
+    if field == "path":
+        message = N_("This address cannot be opened: its path holds a NUL character (%%00).")
+    else:
+        message = N_(
+            "This address cannot be opened: its parameter “%(name)s” holds a NUL character (%%00)."
+        )
+
+    async def answer(_: Scope, receive: Receive, send: Send) -> None:
+        web = await run_in_threadpool(web_of, Request(clean, receive))
+        page = web.render("error.html", status=400, message=web.gettext(message, name=field[:40]))
+        await SecurityHeaders(page)(clean, receive, send)
+
+    return answer
+
+
 def _web_error(request: Request, error: WebError) -> Response:
     web = web_of(request)
     return web.render("error.html", status=error.status, message=error.message)

@@ -143,9 +143,11 @@ def test_hostile_and_malformed_queries_are_messages_not_errors(site: Site) -> No
         if answer.status_code == 400:
             assert 'role="alert"' in answer.text, query
             assert "This query cannot be searched." in answer.text, query
-    # A NUL is refused before any page (api/middleware.py), as on every page: 422, not 5xx.
+    # A NUL is refused before any page (api/middleware.py), as on every page: the web app's
+    # error page (400), not 5xx.
     answer = site.client.get(f"/projects/{site.project_id}/search", params={"q": "a\x00"})
-    assert answer.status_code == 422
+    assert answer.status_code == 400
+    assert "holds a NUL character" in answer.text
     for query, message in (
         ("*", "only punctuation or operators"),
         ('"', "only punctuation or operators"),

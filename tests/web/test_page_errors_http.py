@@ -1,0 +1,125 @@
+"""What a page answers for an address it cannot use (over HTTP, no browser): its own error page
+in the reader's language, saying which part of the address is at fault: a NUL character (400,
+before any handler sees it, while the JSON API keeps problem+json)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html import unescape
+from uuid import UUID
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from ledger.service.application import Ledger
+
+PM = "pat.morgan@acme-digital.example"
+
+
+@dataclass
+class Site:
+    client: TestClient
+    ledger: Ledger
+    project_id: UUID
+    token: str
+
+    def sign_in(self) -> None:
+        self.client.cookies.clear()
+        page = self.client.get("/sign-in")
+        key = re.search(r'name="form_key" value="([^"]+)"', page.text)
+        assert key is not None
+        answer = self.client.post(
+            "/sign-in",
+            data={"token": self.token, "form_key": key.group(1), "next": "/projects"},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303
+
+    def page(self, path: str, status: int, **headers: str) -> str:
+        """The heading of the page at ``path`` (a raw address: ``%00`` stays as written)."""
+        answer = self.client.get(path, headers=headers)
+        assert answer.status_code == status, (path, answer.status_code, answer.text[-400:])
+        assert answer.headers["content-type"].startswith("text/html")
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+        assert "\x00" not in answer.text
+        heading = re.search(r"<h1[^>]*>(.*?)</h1>", answer.text, re.S)
+        assert heading is not None, answer.text
+        return unescape(re.sub(r"<[^>]+>", " ", heading.group(1))).strip()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('page-errors') / 'accord.db'}"
+    ledger = Ledger(url)
+    pid = ledger.open_project(
+        PM, name="Portal", client_org="Northwind", team_org="Acme", actor_name="Pat Morgan"
+    ).id
+    app = create_app(Settings(database_url=url, checkpoint_seconds=0), ledger=ledger)
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        token = app.state.services.tokens.create(PM).token
+        yield Site(client, ledger, pid, token)
+    ledger.close()
+
+
+def test_a_nul_in_a_page_address_is_the_web_error_page_in_the_readers_language(
+    site: Site,
+) -> None:
+    site.sign_in()
+    pid = site.project_id
+    for path, part in (
+        ("/projects?x=a%00b", "its parameter “x”"),
+        (f"/projects/{pid}/search?q=kumquat%00", "its parameter “q”"),
+        (f"/projects/{pid}/timeline?person=%00", "its parameter “person”"),
+        (f"/projects/{pid}/timeline%00", "its path"),
+        ("/sign-in?next=/projects%00", "its parameter “next”"),
+        ("/static/%00app.css", "its path"),
+    ):
+        heading = site.page(path, 400)
+        assert heading == f"This address cannot be opened: {part} holds a NUL character (%00).", (
+            path
+        )
+    chinese = site.page(f"/projects/{pid}/timeline?person=%00", 400, **{"accept-language": "zh"})
+    assert chinese == "无法打开此地址：其参数“person”含有 NUL 字符（%00）。"  # noqa: RUF001
+    # The page leads nowhere near the refused address: the language switch goes back to /.
+    answer = site.client.get(f"/projects/{pid}/timeline?person=%00")
+    assert "next=%2F" in answer.text
+    assert "person" not in answer.text.split("</h1>", 1)[1]
+    # Signed out, the same page (no sign-in detour with the address in it).
+    site.client.cookies.clear()
+    assert "holds a NUL character" in site.page(f"/projects/{pid}?x=%00", 400)
+
+
+def test_a_nul_never_reaches_a_handler_and_the_json_api_keeps_problem_json(site: Site) -> None:
+    site.sign_in()
+    pid = site.project_id
+    head = site.ledger.recorder.max_notification_id()
+    page = site.client.get(f"/projects/{pid}/record/interaction")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf is not None
+    form = {
+        "csrf": csrf.group(1),
+        "channel": "phone",
+        "subject": "Call",
+        "summary": "s",
+        "from_address": PM,
+    }
+    refused = site.client.post(
+        f"/projects/{pid}/record/interaction?x=%00", data=form, follow_redirects=False
+    )
+    assert refused.status_code == 400
+    assert "holds a NUL character" in refused.text
+    assert site.ledger.recorder.max_notification_id() == head  # nothing recorded
+    headers = {"Authorization": f"Bearer {site.token}"}
+    for path, field in (
+        (f"/v1/projects/{pid}/timeline?x=%00", "x"),
+        (f"/v1/projects/{pid}%00", "path"),
+        ("/health?probe=%00", "probe"),
+    ):
+        answer = site.client.get(path, headers=headers)
+        assert answer.status_code == 422, path
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["detail"] == f"{field}: must not contain NUL (%00)"
