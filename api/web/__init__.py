@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.bootstrap import Services
 from api.web import ack_links, sessions
 from api.web.ack_links import AckLinkStore
-from api.web.core import SignInRequired, WebError, web_of
+from api.web.core import SignInRequired, Web, WebError, web_of
 from api.web.i18n import N_
 from api.web.routers import account, ack, forms, history, integrity, projects, search, subjects
 from api.web.sessions import SessionStore
@@ -90,9 +90,36 @@ def _as_page(previous: Any) -> Any:
             status = 404 if any(e.get("loc", ("",))[0] == "path" for e in error.errors()) else 400
         web = await run_in_threadpool(web_of, request)
         message = web.gettext(_MESSAGES.get(status, N_("Something went wrong.")))
+        if status == 400 and isinstance(error, RequestValidationError):
+            message = _parameter_message(web, error) or message
         return web.render("error.html", status=status, message=message)
 
     return handle
+
+
+def _parameter_message(web: Web, error: RequestValidationError) -> str | None:
+    """Which parameter of the address is at fault, and why, in the reader's language (the
+    first one; ``None`` when the fault is not in the query)."""
+    for fault in error.errors():
+        where = fault.get("loc", ())
+        if len(where) < 2 or where[0] != "query":
+            continue
+        name = str(where[1])[:40]
+        limit = (fault.get("ctx") or {}).get("max_length")
+        if fault.get("type") == "string_too_long" and limit is not None:
+            return web.gettext(
+                N_(
+                    "This address cannot be opened: “%(name)s” is too long "
+                    "(at most %(n)s characters)."
+                ),
+                name=name,
+                n=web.number(limit, 0),
+            )
+        return web.gettext(
+            N_("This address cannot be opened: “%(name)s” has a value this page cannot use."),
+            name=name,
+        )
+    return None
 
 
 def refusal_page(scope: Scope, field: str) -> ASGIApp | None:

@@ -1,6 +1,7 @@
 """What a page answers for an address it cannot use (over HTTP, no browser): its own error page
-in the reader's language, saying which part of the address is at fault: a NUL character (400,
-before any handler sees it, while the JSON API keeps problem+json)."""
+in the reader's language, saying which part of the address is at fault — a NUL character (400,
+before any handler sees it, while the JSON API keeps problem+json), a parameter too long or of
+the wrong kind."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html import unescape
+from typing import Any, Literal, get_origin
 from uuid import UUID
 
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from api.web.routers import account, ack, forms, history, integrity, projects, search, subjects
 from ledger.service.application import Ledger
 
 PM = "pat.morgan@acme-digital.example"
@@ -123,3 +127,70 @@ def test_a_nul_never_reaches_a_handler_and_the_json_api_keeps_problem_json(site:
         assert answer.status_code == 422, path
         assert answer.headers["content-type"] == "application/problem+json"
         assert answer.json()["detail"] == f"{field}: must not contain NUL (%00)"
+
+
+def _web_routes_with_query_parameters() -> list[tuple[str, list[Any]]]:
+    """Every page (GET) of the web app with query parameters, and those parameters."""
+    found = []
+    for module in (account, ack, forms, history, integrity, projects, search, subjects):
+        for route in module.router.routes:
+            if not isinstance(route, APIRoute) or "GET" not in route.methods:
+                continue
+            if route.dependant.query_params:
+                found.append((route.path, route.dependant.query_params))
+    return found
+
+
+def _max_length(parameter: Any) -> int | None:
+    for rule in parameter.field_info.metadata:
+        limit = getattr(rule, "max_length", None)
+        if limit is not None:
+            return int(limit)
+    return None
+
+
+def test_every_page_names_the_parameter_that_is_too_long_or_wrong(site: Site) -> None:
+    site.sign_in()
+    pid = site.project_id
+    routes = _web_routes_with_query_parameters()
+    assert len(routes) >= 6  # sign-in, language, timeline, replay, promises, integrity...
+    checked = 0
+    for path, parameters in routes:
+        url = path.replace("{project_id}", str(pid)).replace("{code}", "en")
+        if "{" in url:
+            continue
+        for parameter in parameters:
+            name = parameter.alias
+            limit = _max_length(parameter)
+            if limit is not None:
+                heading = site.page(f"{url}?{name}={'x' * (limit + 1)}", 400)
+                assert heading == (
+                    f"This address cannot be opened: “{name}” is too long "
+                    f"(at most {limit:,} characters)."
+                ), (url, name)
+                checked += 1
+            elif (
+                parameter.field_info.annotation is bool
+                or get_origin(parameter.field_info.annotation) is Literal
+            ):
+                heading = site.page(f"{url}?{name}=maybe", 400)
+                assert heading == (
+                    f"This address cannot be opened: “{name}” has a value this page cannot use."
+                ), (url, name)
+                checked += 1
+    assert checked >= 20
+    bad_cursor = site.page(f"/projects/{pid}/timeline?cursor=nonsense", 400)
+    assert "“cursor” has a value this page cannot use" in bad_cursor
+    chinese = site.page(
+        f"/projects/{pid}/timeline?person={'x' * 300}", 400, **{"accept-language": "zh-CN"}
+    )
+    assert chinese == "无法打开此地址：“person”过长（最多 254 个字符）。"  # noqa: RUF001
+
+
+def test_an_over_long_search_is_the_search_pages_own_message(site: Site) -> None:
+    site.sign_in()
+    for length in (501, 2_001, 8_000):
+        answer = site.client.get(f"/projects/{site.project_id}/search", params={"q": "k" * length})
+        assert answer.status_code == 400
+        assert 'role="search"' in answer.text  # the search page, with its form to correct it
+        assert "The query is too long: at most 500 characters." in unescape(answer.text)
