@@ -1,7 +1,7 @@
 """What a page answers for an address it cannot use (over HTTP, no browser): its own error page
 in the reader's language, saying which part of the address is at fault — a NUL character (400,
 before any handler sees it, while the JSON API keeps problem+json), a parameter too long or of
-the wrong kind."""
+the wrong kind — and the timeline names the project's opener as the JSON timeline does."""
 
 from __future__ import annotations
 
@@ -194,3 +194,20 @@ def test_an_over_long_search_is_the_search_pages_own_message(site: Site) -> None
         assert answer.status_code == 400
         assert 'role="search"' in answer.text  # the search page, with its form to correct it
         assert "The query is too long: at most 500 characters." in unescape(answer.text)
+
+
+def test_the_web_and_json_timelines_name_the_opener(site: Site) -> None:
+    site.sign_in()
+    pid = site.project_id
+    head = site.ledger.recorder.max_notification_id()
+    headers = {"Authorization": f"Bearer {site.token}"}
+    lines = site.client.get(
+        f"/v1/projects/{pid}/timeline", params={"wait_for": str(head)}, headers=headers
+    ).json()["items"]
+    assert lines[0]["narrative"] == (
+        "Pat Morgan opened the project “Portal” for Northwind (days counted in UTC)"
+    )
+    assert lines[0]["actor"] == PM
+    page = unescape(site.client.get(f"/projects/{pid}/timeline").text)
+    assert "Pat Morgan opened the project “Portal”" in page
+    assert f"{PM} opened" not in page
