@@ -25,6 +25,7 @@ from ledger.domain.time import (
     is_overdue,
     local_date,
 )
+from ledger.domain.validation import normalise_email
 from projections.audit import (
     AUDIT_EVENTS,
     AUDIT_PEOPLE,
@@ -370,6 +371,16 @@ class AuditFilter:
     occurred_from: datetime | None = None
     occurred_to: datetime | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "person", person_filter(self.person))
+
+
+def person_filter(person: str | None) -> str | None:
+    """The person a filter names, as the ledger stores addresses (``None``: anyone); an address
+    the ledger would refuse (a typo) raises :class:`InvalidInputError` naming ``person`` rather
+    than matching nothing."""
+    return normalise_email(person, "person") if person and person.strip() else None
+
 
 @dataclass(frozen=True, order=True)
 class AuditCursor:
@@ -549,6 +560,7 @@ def timeline(
 def commitments(views: Views, project_id: str, person: str | None = None) -> list[dict[str, Any]]:
     """Who promised what and when: every commitment (optionally those where ``person`` is the
     promisor or the promisee) with its lifecycle and evidence grade."""
+    person = person_filter(person)
     view = views["commitments"]
     rows = view.select(
         COMMITMENTS, Where(eq={"project_id": project_id}), order_by=("made_position",)

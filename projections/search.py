@@ -55,6 +55,7 @@ from ledger.domain.meeting import Meeting
 from ledger.domain.project import Project
 from ledger.domain.risk import Risk
 from ledger.domain.status_report import StatusReport
+from ledger.domain.validation import normalise_email
 from ledger.interchange.importing.mail import SUMMARY_LENGTH, body_text
 from ledger.storage.documents import TABLE as DOCUMENTS_TABLE
 from projections.audit import people_of
@@ -406,6 +407,11 @@ class SearchFilter:
     kinds: Sequence[str] = ()
     as_of: datetime | None = None
     basis: str = "recorded"
+
+    def __post_init__(self) -> None:
+        if self.person is not None:  # a typo raises InvalidInputError, never matches nothing
+            person = normalise_email(self.person, "person") if self.person.strip() else None
+            object.__setattr__(self, "person", person)
 
 
 @dataclass

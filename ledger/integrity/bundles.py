@@ -29,6 +29,7 @@ from uuid import UUID
 import orjson
 
 from ledger.domain.acknowledgement import acknowledgement_request_id
+from ledger.domain.validation import normalise_email
 from ledger.integrity import bundle_format as layout
 from ledger.integrity.checkpoints import Checkpoint, CheckpointStore
 from ledger.integrity.closure import ClosureEvent, assign_roles, linked_ids
@@ -89,7 +90,7 @@ class EvidenceScope:
 
     @classmethod
     def for_person(cls, email: str, **bounds: Any) -> EvidenceScope:
-        return cls("person", person=email.strip().lower(), **bounds)
+        return cls("person", person=normalise_email(email, "person"), **bounds)
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -165,4 +165,21 @@ def test_a_nul_in_the_path_or_a_query_parameter_is_refused_naming_it(api: Api) -
         response = api.get(api.url(f"/audit?limit=5&{param}=a%00b"))
         assert problem(response, 422)["detail"] == f"{param}: must not contain NUL (%00)"
     assert problem(api.get(api.url("/members/a%00b@x.test")), 422)["detail"].startswith("path:")
-    assert api.get(api.url("/audit?person=a%2500b")).status_code == 200  # "%00" as text is fine
+    # "%00" as text is fine (here in an address: a filter names a person by a real address)
+    assert api.get(api.url("/audit?person=a%2500b%40acme.test")).status_code == 200
+
+
+@pytest.mark.parametrize("typo", ["x@y)", "alice", "pm@acme.test;"])
+def test_a_person_filter_that_is_not_an_address_is_refused_naming_it(api: Api, typo: str) -> None:
+    """A typo in a filter used to match nothing (an empty timeline, an empty evidence bundle);
+    it is refused by the ledger's one address check, naming ``person``."""
+    for path, params in (
+        ("/audit", {"person": typo}),
+        ("/audit/commitments", {"person": typo}),
+        ("/search", {"q": "anything", "person": typo}),
+        ("/evidence", {"person": typo}),
+    ):
+        body = problem(api.get(api.url(path), params=params), 422)
+        assert body["field"] == "person", path
+        assert f"{typo!r} is not an email address" in body["detail"], path
+    assert api.get(api.url("/audit"), params={"person": " TM@Acme.test "}).status_code == 200

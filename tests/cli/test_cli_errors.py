@@ -144,6 +144,14 @@ def test_a_mistyped_email_is_usage_and_nothing_is_issued_or_added(
     )
     assert code == 2
     assert f"person: {typo!r}" in one_line_error(err)
+    for command in (
+        ("search", "anything", "--person", typo),
+        ("evidence", "export", "--person", typo, "--output", str(tmp_path / "b.zip")),
+    ):
+        code, _, err = accord(*command, "--project", project, "--database-url", url)
+        assert code == 2, command
+        assert f"person: {typo!r} is not an email address" in one_line_error(err), command
+    assert not (tmp_path / "b.zip").exists()
     code, out, _ = accord("member", "list", "--project", project, "--database-url", url)
     assert code == 0
     assert [line for line in out.splitlines() if "@" in line] == [

@@ -196,6 +196,21 @@ def test_an_over_long_search_is_the_search_pages_own_message(site: Site) -> None
         assert "The query is too long: at most 500 characters." in unescape(answer.text)
 
 
+def test_a_person_filter_that_is_not_an_address_says_so(site: Site) -> None:
+    site.sign_in()
+    pid = site.project_id
+    said = "Person: “alice” is not an email address (write it as name@example.com)."
+    for path in ("timeline", "promises"):
+        assert site.page(f"/projects/{pid}/{path}?person=alice", 400) == said, path
+    answer = site.client.get(f"/projects/{pid}/search", params={"q": "k", "person": "alice"})
+    assert answer.status_code == 400
+    assert 'role="search"' in answer.text
+    assert said in unescape(answer.text)
+    chinese = site.page(f"/projects/{pid}/timeline?person=alice", 400, **{"accept-language": "zh"})
+    assert chinese == "人员：“alice”不是电子邮件地址（请写成 name@example.com）。"  # noqa: RUF001
+    assert site.page(f"/projects/{pid}/timeline?person=+{PM.upper()}+", 200) == "Timeline"
+
+
 def test_the_web_and_json_timelines_name_the_opener(site: Site) -> None:
     site.sign_in()
     pid = site.project_id

@@ -19,6 +19,7 @@ from api.web.i18n import N_
 from api.web.links import KINDS, kind_of_type, open_item_url, subject_url
 from api.web.routers.projects import names
 from ledger.domain.commitment import is_commitment_overdue
+from ledger.domain.errors import InvalidInputError
 from projections import queries as q
 from projections.asof import LiveViews, replay
 from projections.framework import parse_iso
@@ -38,6 +39,21 @@ GRADE_WORDS = {
         "Both sides on record, and its source document is held and hashed"
     ),
 }
+
+
+def person_of(web: Web, text: str | None) -> str | None:
+    """The person a filter names (an email, stored form), or ``None`` for anyone; a typo is the
+    page's 400 with a message rather than a list that silently matches nothing."""
+    try:
+        return q.person_filter(text)
+    except InvalidInputError:
+        raise WebError(
+            400,
+            web.gettext(
+                N_("Person: “%(value)s” is not an email address (write it as name@example.com)."),
+                value=(text or "")[:254],
+            ),
+        ) from None
 
 
 def moment(web: Web, text: str | None, field: str, *, end_of_day: bool = False) -> datetime | None:
@@ -75,7 +91,7 @@ def timeline(
     access = web.project(project_id)
     subject_type = KINDS[kind][0] if kind in KINDS else None
     where = q.AuditFilter(
-        person=person.strip().lower() if person else None,
+        person=person_of(web, person),
         subject=subject.strip() if subject else None,
         type=subject_type,
         occurred_from=moment(web, from_, "from"),
@@ -189,9 +205,7 @@ def _first_event_day(web: Web, pid: str) -> date | None:
 def promises(request: Request, project_id: UUID, person: Text = None) -> Response:
     web = web_of(request)
     access = web.project(project_id)
-    rows = q.commitments(
-        LiveViews(web.services.runner), str(project_id), person.strip().lower() if person else None
-    )
+    rows = q.commitments(LiveViews(web.services.runner), str(project_id), person_of(web, person))
     now = datetime.now(UTC)
     for row in rows:
         row["grade_words"] = web.gettext(GRADE_WORDS.get(row["evidence_grade"], "Unknown"))

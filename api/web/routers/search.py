@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from api.web.core import Web, WebError, web_of
 from api.web.i18n import N_
 from api.web.links import subject_url
-from api.web.routers.history import moment
+from api.web.routers.history import moment, person_of
 from api.web.routers.projects import names
 from projections import search as s
 from projections.asof import LiveViews
@@ -162,7 +162,7 @@ def search_page(
         return web.render("search.html", **values)
     try:
         where = s.SearchFilter(
-            person=person.strip().lower() if person and person.strip() else None,
+            person=person_of(web, person),
             occurred_from=moment(web, from_, web.gettext("From")),
             occurred_to=moment(web, to, web.gettext("To"), end_of_day=True),
             kinds=(kind,) if kind else (),
