@@ -169,6 +169,20 @@ def test_a_nul_in_the_path_or_a_query_parameter_is_refused_naming_it(api: Api) -
     assert api.get(api.url("/audit?person=a%2500b%40acme.test")).status_code == 200
 
 
+@pytest.mark.parametrize("typo", ["x@y)", "x@y.com)", "a(b)@client.test"])
+def test_a_mistyped_member_or_delegate_is_refused_and_nothing_is_stored(
+    api: Api, typo: str
+) -> None:
+    version = api.ledger.get_project(api.project_id).version
+    member = {"email": typo, "name": "X", "party": "client", "role": "client_member"}
+    added = api.post(api.url("/members"), member)
+    assert problem(added, 422)["field"] == "email"
+    named = api.post(api.url("/delegates"), {"delegate": typo}, who=CLIENT)
+    assert problem(named, 422)["field"] == "delegate"
+    assert f"{typo!r} is not an email address" in named.json()["detail"]
+    assert api.ledger.get_project(api.project_id).version == version
+
+
 @pytest.mark.parametrize("typo", ["x@y)", "alice", "pm@acme.test;"])
 def test_a_person_filter_that_is_not_an_address_is_refused_naming_it(api: Api, typo: str) -> None:
     """A typo in a filter used to match nothing (an empty timeline, an empty evidence bundle);
