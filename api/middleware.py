@@ -194,7 +194,7 @@ def _nul_field(scope: Scope) -> str | None:
     if b"%00" in query or b"\x00" in query:
         for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
             if "\x00" in name or "\x00" in value:
-                return name.replace("\x00", "")
+                return name.replace("\x00", "") or "query"  # a name of NUL alone
     return None
 
 

@@ -81,6 +81,7 @@ def test_a_nul_in_a_page_address_is_the_web_error_page_in_the_readers_language(
         (f"/projects/{pid}/timeline%00", "its path"),
         ("/sign-in?next=/projects%00", "its parameter “next”"),
         ("/static/%00app.css", "its path"),
+        ("/projects?%00=x", "its parameter “query”"),
     ):
         heading = site.page(path, 400)
         assert heading == f"This address cannot be opened: {part} holds a NUL character (%00).", (
