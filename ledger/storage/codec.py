@@ -179,15 +179,15 @@ class _Generator:
         )
         cls_k = self.const(cls, "CLS")
         if self.decode:
-            keys = frozenset(names) | ({"class_version"} if version > 1 else set())
-            keys_k = self.const(keys, "KEYS")
+            # Every field is read below (a KeyError when one is missing), so the right count
+            # of keys means the right keys.
             lines = [
                 "def decode(se):",
                 "    s = LOADS(se.state)",
-                f"    if s.keys() != {keys_k}: raise MISS",
             ]
             if version > 1:  # stored by this version (older ones are upcast by the generic path)
                 lines.append(f"    if s.pop('class_version') != {version}: raise MISS")
+            lines.append(f"    if LEN(s) != {len(names)}: raise MISS")
             lines += ["    " + line for line in check + body]
             lines += [
                 "    oid = se.originator_id",
@@ -277,10 +277,14 @@ class _Generator:
             lines = [f"if {src}['_type_'] != {tag} or LEN({src}) != 2: raise MISS"]
             data = self.tmp()
             lines.append(f"{data} = {src}['_data_']")
-            if kind is UUID:  # what UUID(hex) does for 32 letters and digits, without __init__
+            if kind is UUID:
+                # UUID(hex) strips "urn:", "uuid:", braces and dashes, wants 32 characters left
+                # and reads them with int(hex, 16). With 32 characters and no dash, any of the
+                # others makes int() fail too, and int() gives 0 <= n < 2**128: the same UUID
+                # (or a miss where UUID() raises), without UUID.__init__.
                 return [
                     *lines,
-                    f"if LEN({data}) != 32 or not {data}.isalnum(): raise MISS",
+                    f"if LEN({data}) != 32 or '-' in {data}: raise MISS",
                     f"{dst} = NEW(UUID)",
                     f"SET({dst}, 'int', INT({data}, 16))",
                     f"SET({dst}, 'is_safe', UNKNOWN)",
@@ -372,7 +376,6 @@ class _Generator:
                 *_indent(decoding),
             ]
         known = self.const(frozenset(model.model_fields), "KN")
-        required = self.const(frozenset(n for n, f in fields if f.is_required()), "RQ")
         head = [f"def {name}(o):"]
         if tagged:
             tag = repr(self.codecs._names[model])
@@ -382,7 +385,8 @@ class _Generator:
             ]
         else:
             head.append("    d = o")
-        head.append(f"    if not (d.keys() <= {known} and {required} <= d.keys()): raise MISS")
+        # the required fields are read below (a KeyError when one is missing)
+        head.append(f"    if not d.keys() <= {known}: raise MISS")
         items = ", ".join(f"{n!r}: {v}" for (n, _), v in zip(fields, values, strict=True))
         model_k = self.const(model, "M")
         tail = [
