@@ -116,7 +116,6 @@ class _Generator:
             "MISS": Miss,
             "NATIVE": _NATIVE,
             "NEW": object.__new__,
-            "SET": object.__setattr__,
             "UUID": UUID,
             "UNKNOWN": SafeUUID.unknown,
             "INT": int,
@@ -138,6 +137,33 @@ class _Generator:
         name = f"{prefix}{self._n}"
         self.env[name] = value
         return name
+
+    def setter(self, cls: type, name: str) -> str:
+        """The name of a function setting ``name`` on an instance of ``cls`` as
+        ``object.__setattr__`` does (past a ``__setattr__`` that refuses it): the ``__set__``
+        of the data descriptor (slot, ``__dict__``) the class has for it, a call without the
+        argument tuples of ``object.__setattr__``."""
+        for klass in cls.__mro__:
+            if name in vars(klass):
+                found = vars(klass)[name]
+                if hasattr(type(found), "__set__"):
+                    return self.const(found.__set__, "SET")
+                break
+        return self.const(lambda obj, value: object.__setattr__(obj, name, value), "SET")
+
+    def key(self, name: str) -> str:
+        """A dict key in the generated code: decoding, the very str object orjson gives for
+        it (orjson keeps the keys it made in a cache and gives the same objects again, so the
+        lookup of the key in a parsed dict is a hit by identity instead of by comparing the
+        text; were it a different object, the lookup would compare, no more); encoding, the
+        name itself (the attribute names the instances' dicts hold)."""
+        return self.const(self.key_object(name), "Q") if self.decode else repr(name)
+
+    def key_object(self, name: str) -> str:
+        if not self.decode:
+            return name
+        found = next(iter(orjson.loads(orjson.dumps({name: 0}))))
+        return found if found == name else name
 
     def tmp(self) -> str:
         self._n += 1
@@ -165,13 +191,13 @@ class _Generator:
         others = [n for n in names if n not in natives]
         body: list[str] = []
         for name in others:
-            src, dst = self.tmp(), self.tmp()
+            src, dst = self.tmp(), f"s[{self.key(name)}]"
             try:
                 lines = self.value(hints.get(name, Any), src, dst, top=True)
             except _Unsupported:
                 lines = [f"{dst} = WALK({src})"]
-            body += [f"{src} = s[{name!r}]", *lines, f"s[{name!r}] = {dst}"]
-        natives_k = self.const(tuple(natives), "K")
+            body += [f"{src} = {dst}", *lines]
+        natives_k = self.const(tuple(map(self.key_object, natives)), "K")
         check = (
             [f"if not NATIVE.issuperset(MAP(TYPE, MAP(s.__getitem__, {natives_k}))): raise MISS"]
             if natives
@@ -196,7 +222,7 @@ class _Generator:
                 "    s['originator_id'] = oid",
                 "    s['originator_version'] = se.originator_version",
                 f"    e = NEW({cls_k})",
-                "    SET(e, '__dict__', s)",
+                f"    {self.setter(cls, '__dict__')}(e, s)",
                 "    return e",
             ]
             self.env.update(LOADS=orjson.loads, FIND=_find_id_convertor)
@@ -274,9 +300,9 @@ class _Generator:
     def leaf(self, kind: type, src: str, dst: str) -> list[str]:
         tag = repr(self.codecs._names[kind])
         if self.decode:
-            lines = [f"if {src}['_type_'] != {tag} or LEN({src}) != 2: raise MISS"]
+            lines = [f"if {src}[{self.key('_type_')}] != {tag} or LEN({src}) != 2: raise MISS"]
             data = self.tmp()
-            lines.append(f"{data} = {src}['_data_']")
+            lines.append(f"{data} = {src}[{self.key('_data_')}]")
             if kind is UUID:
                 # UUID(hex) strips "urn:", "uuid:", braces and dashes, wants 32 characters left
                 # and reads them with int(hex, 16). With 32 characters and no dash, any of the
@@ -285,9 +311,10 @@ class _Generator:
                 return [
                     *lines,
                     f"if LEN({data}) != 32 or '-' in {data}: raise MISS",
-                    f"{dst} = NEW(UUID)",
-                    f"SET({dst}, 'int', INT({data}, 16))",
-                    f"SET({dst}, 'is_safe', UNKNOWN)",
+                    f"{data}, u = INT({data}, 16), NEW(UUID)",
+                    f"{self.setter(UUID, 'int')}(u, {data})",
+                    f"{self.setter(UUID, 'is_safe')}(u, UNKNOWN)",
+                    f"{dst} = u",
                 ]
             if kind is datetime:
                 self.env["DATETIME_ISO"] = datetime.fromisoformat
@@ -365,11 +392,11 @@ class _Generator:
             values.append(dst)
             decoding = self.value(info.annotation, src, dst, top=False)
             if info.is_required():
-                body += [f"{src} = d[{field_name!r}]", *decoding]
+                body += [f"{src} = d[{self.key(field_name)}]", *decoding]
                 continue
             default = self.const(info.default, "D")
             body += [  # absent: the default (shared: it is immutable)
-                f"{src} = d.get({field_name!r}, {default})",
+                f"{src} = d.get({self.key(field_name)}, {default})",
                 f"if {src} is {default}:",
                 f"    {dst} = {default}",
                 "else:",
@@ -380,8 +407,8 @@ class _Generator:
         if tagged:
             tag = repr(self.codecs._names[model])
             head += [
-                f"    if o['_type_'] != {tag} or LEN(o) != 2: raise MISS",
-                "    d = o['_data_']",
+                f"    if o[{self.key('_type_')}] != {tag} or LEN(o) != 2: raise MISS",
+                f"    d = o[{self.key('_data_')}]",
             ]
         else:
             head.append("    d = o")
@@ -391,10 +418,10 @@ class _Generator:
         model_k = self.const(model, "M")
         tail = [
             f"    m = NEW({model_k})",
-            f"    SET(m, '__dict__', {{{items}}})",
-            "    SET(m, '__pydantic_fields_set__', set(d))",
-            "    SET(m, '__pydantic_extra__', None)",
-            "    SET(m, '__pydantic_private__', None)",
+            f"    {self.setter(model, '__dict__')}(m, {{{items}}})",
+            f"    {self.setter(model, '__pydantic_fields_set__')}(m, set(d))",
+            f"    {self.setter(model, '__pydantic_extra__')}(m, None)",
+            f"    {self.setter(model, '__pydantic_private__')}(m, None)",
             "    return m",
         ]
         self.source += [*head, *_indent(body), *tail]

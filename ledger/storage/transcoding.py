@@ -235,11 +235,21 @@ class StrictMapper(Mapper[UUID]):
         cipher: Cipher | None = None,
     ) -> None:
         super().__init__(transcoder, compressor, cipher)
-        self._codecs: EventCodecs | None = None
+        self._codecs = None
         if isinstance(transcoder, OrjsonTranscoder) and compressor is None and cipher is None:
             from ledger.storage.codec import EventCodecs
 
             self._codecs = EventCodecs(transcoder)
+
+    @property
+    def _codecs(self) -> EventCodecs | None:
+        """The per-class codecs (``None``: every event takes the generic path)."""
+        return self.__codecs
+
+    @_codecs.setter
+    def _codecs(self, codecs: EventCodecs | None) -> None:
+        self.__codecs = codecs
+        self._decoders = None if codecs is None else codecs.decoders
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         """Encode by the event class's codec (:mod:`ledger.storage.codec`): the same bytes as
@@ -262,12 +272,12 @@ class StrictMapper(Mapper[UUID]):
         """Decode by the event class's codec (:mod:`ledger.storage.codec`): the same event as
         the generic path; state the codec does not expect (an older class version to upcast,
         fields that do not fit) takes the generic path, which upcasts it or refuses it."""
-        codecs = self._codecs
-        if codecs is not None:
+        decoders = self._decoders
+        if decoders is not None:
             try:
-                decode = codecs.decoders[stored_event.topic]
+                decode = decoders[stored_event.topic]
             except KeyError:
-                decode = codecs.decoder(stored_event.topic)
+                decode = self._codecs.decoder(stored_event.topic)  # type: ignore[union-attr]
             if decode is not None:
                 try:
                     return decode(stored_event)  # type: ignore[no-any-return]
