@@ -29,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 from collections.abc import Callable, Hashable
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timezone
 from decimal import Decimal
 from enum import StrEnum
 from types import NoneType, UnionType
@@ -337,8 +337,25 @@ class _Generator:
         lines = [f"if TYPE({src}) is not {kind_k}: raise MISS"]
         if kind is UUID:  # UUID.hex
             data = f"'%032x' % {src}.int"
-        elif kind is datetime or kind is date:
-            data = f"{src}.isoformat()"
+        elif kind is date:  # orjson writes a date as isoformat() does
+            data = src
+        elif kind is datetime:
+            # orjson writes a datetime as isoformat() does (microseconds only when not zero)
+            # when it is naive or its offset is whole minutes of a fixed timezone; isoformat()
+            # adds seconds to the offset, and other tzinfo kinds are left to it.
+            self.env.update(UTC=UTC, TIMEZONE=timezone)
+            tz, off = self.tmp(), self.tmp()
+            return [
+                *lines,
+                f"{tz} = {src}.tzinfo",
+                f"if {tz} is UTC or {tz} is None:",
+                f"    {dst} = {{'_type_': {tag}, '_data_': {src}}}",
+                f"elif TYPE({tz}) is TIMEZONE and not ({off} := {tz}.utcoffset(None)).seconds % 60"
+                f" and not {off}.microseconds:",
+                f"    {dst} = {{'_type_': {tag}, '_data_': {src}}}",
+                "else:",
+                f"    {dst} = {{'_type_': {tag}, '_data_': {src}.isoformat()}}",
+            ]
         elif kind is Decimal:
             data = f"str({src})"
         elif issubclass(kind, StrEnum):

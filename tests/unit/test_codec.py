@@ -7,10 +7,11 @@ before. tests/integration/test_codec.py compares both on every event type the co
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
@@ -256,3 +257,33 @@ def test_an_event_holding_an_odd_value_is_encoded_by_the_generic_path(mappers: A
         walk.to_stored_event(odd)
     with pytest.raises(TranscodingNotRegisteredError, match="When"):
         mapper.to_stored_event(odd)
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime(2026, 11, 6, 9, 0, tzinfo=UTC),
+        datetime(2026, 11, 6, 9, 0, 0, 1, tzinfo=timezone(timedelta(hours=-5, minutes=-30))),
+        datetime(2026, 11, 6, 9, 0, tzinfo=timezone(timedelta(hours=8))),
+        datetime(2026, 11, 6, 9, 0, tzinfo=timezone(timedelta(seconds=3661))),  # +01:01:01
+        datetime(2026, 11, 6, 9, 0, tzinfo=timezone(timedelta(seconds=5, microseconds=7))),
+        datetime(1900, 1, 1, tzinfo=ZoneInfo("Europe/Amsterdam")),  # +00:19:32
+        datetime(2026, 3, 29, 1, 30, tzinfo=ZoneInfo("Europe/Berlin")),
+        datetime(999, 1, 1, tzinfo=UTC),
+        datetime(2026, 11, 6, 9, 0),  # naive
+    ],
+    ids=str,
+)
+def test_datetimes_are_stored_as_isoformat_writes_them(mappers: Any, when: datetime) -> None:
+    """The encoder lets orjson write datetimes where orjson's text is isoformat()'s (naive,
+    offsets of whole minutes) and writes isoformat() itself elsewhere: the same bytes."""
+    mapper, walk, _ = mappers
+    event = mapper.to_domain_event(_stored(MEMBER, _member()))
+    moved = object.__new__(type(event))
+    object.__setattr__(moved, "__dict__", {**vars(event), "occurred_at": when})
+    stored = mapper.to_stored_event(moved)
+    assert stored.state == walk.to_stored_event(moved).state
+    assert orjson.loads(stored.state)["occurred_at"]["_data_"] == when.isoformat()
+    back = _same(mappers, stored, fast=True)
+    assert back.occurred_at == when
+    assert back.occurred_at.utcoffset() == when.utcoffset()
