@@ -27,6 +27,7 @@ the generator does not know are handed to the generic walk, field by field.
 from __future__ import annotations
 
 import dataclasses
+import operator
 import typing
 from collections.abc import Callable, Hashable
 from datetime import UTC, date, datetime, timezone
@@ -197,12 +198,13 @@ class _Generator:
             except _Unsupported:
                 lines = [f"{dst} = WALK({src})"]
             body += [f"{src} = {dst}", *lines]
-        natives_k = self.const(tuple(map(self.key_object, natives)), "K")
-        check = (
-            [f"if not NATIVE.issuperset(MAP(TYPE, MAP(s.__getitem__, {natives_k}))): raise MISS"]
-            if natives
-            else []
-        )
+        # the walk leaves natives as they are: one check that every native field holds one
+        check: list[str] = []
+        if len(natives) == 1:
+            check = [f"if TYPE(s[{self.key(natives[0])}]) not in NATIVE: raise MISS"]
+        elif natives:
+            get = self.const(operator.itemgetter(*map(self.key_object, natives)), "G")
+            check = [f"if not NATIVE.issuperset(MAP(TYPE, {get}(s))): raise MISS"]
         cls_k = self.const(cls, "CLS")
         if self.decode:
             # Every field is read below (a KeyError when one is missing), so the right count
@@ -429,8 +431,12 @@ class _Generator:
             ]
         else:
             head.append("    d = o")
-        # the required fields are read below (a KeyError when one is missing)
-        head.append(f"    if not d.keys() <= {known}: raise MISS")
+        # The required fields are read below (a KeyError when one is missing): when all are,
+        # the right count of keys means the right keys.
+        if all(info.is_required() for _, info in fields):
+            head.append(f"    if LEN(d) != {len(fields)}: raise MISS")
+        else:
+            head.append(f"    if not d.keys() <= {known}: raise MISS")
         items = ", ".join(f"{n!r}: {v}" for (n, _), v in zip(fields, values, strict=True))
         model_k = self.const(model, "M")
         tail = [
