@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from functools import cache, cached_property
@@ -40,9 +40,7 @@ from eventsourcing.persistence import (
     Transcoding,
     TranscodingNotRegisteredError,
     UUIDAsHex,
-    find_id_convertor,
 )
-from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
 from ledger.domain.values import ImmutableModel
@@ -237,54 +235,54 @@ class StrictMapper(Mapper[UUID]):
         cipher: Cipher | None = None,
     ) -> None:
         super().__init__(transcoder, compressor, cipher)
-        self._codecs: EventCodecs | None = None
+        self._codecs = None
         if isinstance(transcoder, OrjsonTranscoder) and compressor is None and cipher is None:
             from ledger.storage.codec import EventCodecs
 
             self._codecs = EventCodecs(transcoder)
 
+    @property
+    def _codecs(self) -> EventCodecs | None:
+        """The per-class codecs (``None``: every event takes the generic path)."""
+        return self.__codecs
+
+    @_codecs.setter
+    def _codecs(self, codecs: EventCodecs | None) -> None:
+        self.__codecs = codecs
+        self._decoders = None if codecs is None else codecs.decoders
+
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         """Encode by the event class's codec (:mod:`ledger.storage.codec`): the same bytes as
         the generic walk, with a fraction of its calls."""
         codecs = self._codecs
-        cls = type(domain_event)
-        plan = codecs.encoder(cls) if codecs is not None else None
-        if plan is None or getattr(cls, "class_version", 1) != 1:
-            return super().to_stored_event(domain_event)
-        state = dict(vars(domain_event))
-        originator_id = state.pop("originator_id")
-        originator_version = state.pop("originator_version")
-        try:
-            plan(state)
-        except KeyError:  # not the class's fields: the generic path says what is wrong
-            return super().to_stored_event(domain_event)
-        return StoredEvent(
-            originator_id=originator_id,
-            originator_version=originator_version,
-            topic=get_topic(cls),
-            state=orjson.dumps(state),
-        )
+        if codecs is not None:
+            cls = type(domain_event)
+            try:
+                encode = codecs.encoders[cls]
+            except KeyError:
+                encode = codecs.encoder(cls)
+            if encode is not None:
+                try:
+                    return encode(domain_event)
+                except Exception:  # not the shape the codec expects: the generic path is exact
+                    pass
+        return super().to_stored_event(domain_event)
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        codecs = self._codecs
-        if codecs is not None:
-            cls = resolve_topic(stored_event.topic)
-            found = codecs.decoder(cls) if getattr(cls, "class_version", 1) == 1 else None
-            if found is not None:
-                keys, plan = found
+        """Decode by the event class's codec (:mod:`ledger.storage.codec`): the same event as
+        the generic path; state the codec does not expect (an older class version to upcast,
+        fields that do not fit) takes the generic path, which upcasts it or refuses it."""
+        decoders = self._decoders
+        if decoders is not None:
+            try:
+                decode = decoders[stored_event.topic]
+            except KeyError:
+                decode = self._codecs.decoder(stored_event.topic)  # type: ignore[union-attr]
+            if decode is not None:
                 try:
-                    state = orjson.loads(stored_event.state)
-                except orjson.JSONDecodeError:
-                    state = None  # the generic path raises the usual error
-                if type(state) is dict and state.keys() == keys:
-                    plan(state)
-                    state["originator_id"] = find_id_convertor(
-                        cls, cast(Hashable, type(stored_event.originator_id))
-                    )(stored_event.originator_id)
-                    state["originator_version"] = stored_event.originator_version
-                    event = object.__new__(cls)
-                    object.__setattr__(event, "__dict__", state)
-                    return event  # type: ignore[no-any-return]
+                    return decode(stored_event)  # type: ignore[no-any-return]
+                except Exception:  # the generic path gives the answer, or says what is wrong
+                    pass
         event = super().to_domain_event(stored_event)
         expected = _field_names(type(event))
         if expected is not None:
