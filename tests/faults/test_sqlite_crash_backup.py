@@ -36,6 +36,16 @@ def accord(*args: str, url: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def acknowledged(load: Load, more_than: int, timeout: float = 30.0) -> None:
+    """Wait until more than ``more_than`` writes were acknowledged (a loaded machine may take a
+    while to answer the first)."""
+    deadline = time.monotonic() + timeout
+    while len(load.made) <= more_than:
+        assert not load.errors, load.errors
+        assert time.monotonic() < deadline, f"only {len(load.made)} writes acknowledged"
+        time.sleep(0.05)
+
+
 def test_backup_and_restore_under_writes(tmp_path: Path, serve: Callable[..., Server]) -> None:
     (tmp_path / "live").mkdir()
     url = f"sqlite:///{tmp_path / 'live' / 'accord.db'}"
@@ -45,11 +55,12 @@ def test_backup_and_restore_under_writes(tmp_path: Path, serve: Callable[..., Se
     load = Load([node.url], project, tokens, patience=10)
     load.start(writers_per_node=3)
     time.sleep(1.5)
+    acknowledged(load, more_than=5)
     before_backup = set(load.made)
     backup = accord("backup", str(tmp_path / "backup"), url=url)
     assert backup.returncode == 0, backup.stderr
     assert "signing key: accord.ledger/" in backup.stdout, backup.stdout
-    time.sleep(1.0)
+    acknowledged(load, more_than=len(load.made) + 5)
     load.finish()
     node.stop()
     assert not load.errors, load.errors
@@ -116,6 +127,7 @@ def test_kill_9_under_writes_loses_nothing(tmp_path: Path, serve: Callable[..., 
     load = Load([node.url], project, tokens, patience=10)
     load.start(writers_per_node=3)
     time.sleep(1.0)
+    acknowledged(load, more_than=5)
     before_backup = set(load.made)
     backup = accord("backup", str(tmp_path / "backup"), url=url)
     assert backup.returncode == 0, backup.stderr
@@ -123,7 +135,9 @@ def test_kill_9_under_writes_loses_nothing(tmp_path: Path, serve: Callable[..., 
     # the file): without them the last connection of another process to close deletes the WAL
     # under the server's writes, which a kill -9 then loses.
     assert locks_held_elsewhere(tmp_path / "live" / "accord.db") == {"database", "shm"}
-    time.sleep(1.0)  # writes go on after the backup
+    # Writes go on after the backup (more of them acknowledged), then the kill.
+    acknowledged(load, more_than=len(load.made) + 5)
+    time.sleep(0.5)
     node.kill()  # kill -9, writes in flight
     load.finish()
     assert not load.errors, load.errors
@@ -144,14 +158,17 @@ def test_kill_9_under_writes_loses_nothing(tmp_path: Path, serve: Callable[..., 
     again.stop()
     verified = accord("verify", url=url)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "intact" in verified.stdout
     # The backup taken under the writes: restorable, intact, with what was acknowledged before.
     restored_url = f"sqlite:///{tmp_path / 'restored' / 'accord.db'}"
     restored = accord("restore", str(tmp_path / "backup"), url=restored_url)
     assert restored.returncode == 0, restored.stderr
     verified = accord("verify", url=restored_url)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "intact" in verified.stdout
     ledger = Ledger(restored_url)
     try:
-        assert all(list(ledger.events.get(UUID(item))) for item in before_backup)
+        absent = [item for item in before_backup if not list(ledger.events.get(UUID(item)))]
+        assert not absent, f"{len(absent)} writes acknowledged before the backup are not in it"
     finally:
         ledger.close()
