@@ -6,8 +6,18 @@ tokens — all in one file) and the log's signing key, in one directory.
 meanwhile), so the copy is the database as it was at one instant — never a torn file, as a
 plain ``cp`` of a database being written can be. The key file is copied beside it, and a
 ``MANIFEST.json`` lists every file with its SHA-256, the last event position and the key's
-identity. :func:`restore` checks the manifest, refuses to overwrite a database that holds events
-or a different key, and copies both into place.
+identity; all of it is flushed to disk before :func:`backup` returns. :func:`restore` checks the
+manifest, refuses to overwrite a database that holds events or a different key, and copies both
+into place.
+
+The live database is touched only through SQLite, and only by a *read-only* connection. SQLite
+coordinates processes with POSIX advisory locks, which belong to a process, not to a
+descriptor: a descriptor of our own on the file (``open``, ``shutil.copy``, a checksum read)
+would, once closed, drop every lock this process holds on it ("How To Corrupt An SQLite
+Database File", section 2.2). And the last connection to close on a WAL database checkpoints it
+and deletes the ``-wal`` file — a read-only connection never does, so even a server whose locks
+were lost (see ``ledger/storage/availability.py``) cannot have its WAL removed under it by a
+backup.
 
 PostgreSQL is backed up with ``pg_dump`` plus the key file and is not handled here (see
 ``docs/operations.md``).
@@ -60,7 +70,10 @@ def backup(
         raise BackupError(f"{target} exists and is not empty: name a new directory")
     target.mkdir(parents=True, exist_ok=True)
     copy = target / DATABASE_FILE
-    source = sqlite3.connect(database)
+    # Read-only: this connection never checkpoints the live WAL nor deletes it when it closes
+    # (the last one to close on a database does, if it may write). ``timeout``: wait for a
+    # writer's lock rather than fail after SQLite's default 5 s.
+    source = sqlite3.connect(_uri(database, "ro"), uri=True, timeout=30)
     try:
         destination = sqlite3.connect(copy)
         try:
@@ -82,7 +95,7 @@ def backup(
         shutil.copyfile(key_file, target / KEY_FILE)
         os.chmod(target / KEY_FILE, 0o600)
         key = _key_identity((target / KEY_FILE).read_text(encoding="ascii"))
-    events = _max_position(copy)
+    events = _max_position(copy)  # the copy's: what the snapshot holds
     files = {p.name: _sha256(p) for p in sorted(target.iterdir()) if p.name != MANIFEST_FILE}
     manifest = {
         "format": FORMAT,
@@ -93,6 +106,10 @@ def backup(
         "files": files,
     }
     (target / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
+    # "Backed up" must hold after a power cut too (SQLite synced the copy itself).
+    for path in (target / KEY_FILE, target / MANIFEST_FILE, target):
+        if path.exists():
+            _fsync(path)
     return BackupSummary(target, events, copy.stat().st_size, key)
 
 
@@ -176,7 +193,7 @@ def _sqlite_file(storage: Storage) -> Path:
 def _max_position(database: Path) -> int:
     # Not read-only: a database left by a crash needs its WAL recovered, which only a
     # connection that may write does.
-    conn = sqlite3.connect(f"file:{database}?mode=rw", uri=True)
+    conn = sqlite3.connect(_uri(database, "rw"), uri=True, timeout=30)
     try:
         row = conn.execute("SELECT MAX(rowid) FROM stored_events").fetchone()
     except sqlite3.OperationalError:
@@ -186,7 +203,22 @@ def _max_position(database: Path) -> int:
     return int(row[0] or 0)
 
 
+def _uri(database: Path, mode: str) -> str:
+    """A SQLite URI for ``database`` (``mode``: ``ro`` or ``rw``; neither creates the file),
+    its path percent-encoded (a ``?`` or ``#`` in a folder name must not end the path)."""
+    return f"{database.resolve().as_uri()}?mode={mode}"
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _sha256(path: Path) -> str:
+    # Only ever a file of the backup: never the live database (see the module docstring).
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
