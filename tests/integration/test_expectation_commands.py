@@ -16,7 +16,6 @@ from ledger.domain.expectation import (
     ExpectationNotFoundError,
     ExpectationState,
     ExpectationValue,
-    RevisionCause,
 )
 from ledger.domain.project import NotAMemberError
 from ledger.service.application import Ledger, VersionMismatchError
