@@ -350,7 +350,7 @@ class Expectation(LedgerAggregate):
                 aggregate.state = ExpectationState.DECLINED
 
     class Revised(LedgerAggregate.Event):
-        """The agreed value changes: the client approver approving a change request
+        """The agreed value changes. By: the client approver approving a change request
         (``change_request_id``), in the same save. Revisions by agreement are proposed
         (``ChangeProposed``) and agreed (``AgreementGiven``) since consent belongs to its owner;
         earlier ones were recorded here, ``agreed_by`` as the recorder named them."""
@@ -371,7 +371,7 @@ class Expectation(LedgerAggregate):
                 )
 
     class Withdrawn(LedgerAggregate.Event):
-        """The item leaves the baseline: the client approver approving a change request, in
+        """The item leaves the baseline. By: the client approver approving a change request, in
         the same save. Withdrawals by agreement are proposed and agreed, as revisions are."""
 
         cause: RevisionCause

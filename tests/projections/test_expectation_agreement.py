@@ -70,9 +70,7 @@ def test_naming_the_client_changes_nothing_until_the_client_agrees_in_person(
     assert [i["ball_in_court"] for i in items] == [{"party": "client", "person": SPONSOR}]
 
     # The sponsor agrees with their own credential: now the baseline moves.
-    agreed = ledger.agree_expectation(
-        SPONSOR, project_id, beta, proposal_version=proposed.version
-    )
+    agreed = ledger.agree_expectation(SPONSOR, project_id, beta, proposal_version=proposed.version)
     e = ledger.get_expectation(project_id, beta)
     assert str(e.value.date) == "2026-05-01"
     assert e.agreed_by == (DEV, SPONSOR)
