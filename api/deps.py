@@ -87,6 +87,8 @@ async def authenticate(
     if isinstance(known, Principal):
         return known  # authenticated already (middleware, or the project's dependency)
     services: Services = request.app.state.services
+    if services.ledger.storage.is_sqlite:
+        return principal_of(request, services, credentials)  # in line: see project_member
     return await run_in_threadpool(principal_of, request, services, credentials)
 
 

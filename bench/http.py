@@ -33,6 +33,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
@@ -188,6 +189,24 @@ def run_phase(
     return phase, time.perf_counter() - began
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of the server process and its children (``--workers``), from
+    ``/proc``: what the requests cost the server, whatever else the machine was doing."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        # fields[0] is the state; ppid is fields[1], utime fields[11], stime fields[12]
+        if entry.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def summary(phase: Phase, elapsed: float) -> dict[str, Any]:
     ordered = sorted(phase.latencies)
     count = len(ordered)
@@ -206,18 +225,37 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--commitments", type=int, default=500)
     parser.add_argument(
-        "--database-url", default=None, help="postgresql://... for the PostgreSQL mode"
+        "--database-url",
+        default=None,
+        help="an existing database (postgresql://... or sqlite:///...)",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="postgres: start a throw-away PostgreSQL 15 server the way the tests do",
     )
     parser.add_argument(
         "--workers", type=int, default=1, help="accord serve --workers (PostgreSQL for > 1)"
+    )
+    parser.add_argument(
+        "--loop", default="auto", help="accord serve --loop (auto: uvloop when installed)"
+    )
+    parser.add_argument(
+        "--http", default="auto", help="accord serve --http (auto: httptools when installed)"
     )
     parser.add_argument(
         "--minimal", action="store_true", help="send Prefer: return=minimal with the commands"
     )
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         database_url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        if args.database_url is None and args.backend == "postgres":
+            from tests.pgserver import running_postgres
+
+            server_pg = stack.enter_context(running_postgres())
+            database_url = server_pg.url(server_pg.create_database())
         project, ids, tokens = prepare(database_url, args.commitments)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -226,6 +264,7 @@ def main() -> None:
             [
                 *(accord, "serve", "--port", str(port), "--no-projections", "--no-access-log"),
                 *("--workers", str(args.workers)),
+                *("--loop", args.loop, "--http", args.http),
             ],
             env={**os.environ, "ACCORD_DATABASE_URL": database_url},
             stdout=subprocess.DEVNULL,
@@ -242,7 +281,7 @@ def main() -> None:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise SystemExit("the server did not start")
                 time.sleep(0.1)
-            results = measure(args, port, project, ids, tokens)
+            results = measure(args, port, project, ids, tokens, server.pid)
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -254,6 +293,10 @@ def main() -> None:
         "command": " ".join(["bench/http.py", *sys.argv[1:]]),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "backend": "sqlite" if database_url.startswith("sqlite") else "postgresql",
+        "workers": args.workers,
+        "prefer_return_minimal": args.minimal,
+        "loop": args.loop,
+        "http": args.http,
         "clients": args.clients,
         "seconds_per_phase": args.seconds,
         "phases": results,
@@ -268,7 +311,12 @@ def main() -> None:
 
 
 def measure(
-    args: argparse.Namespace, port: int, project: UUID, ids: list[UUID], tokens: dict[str, str]
+    args: argparse.Namespace,
+    port: int,
+    project: UUID,
+    ids: list[UUID],
+    tokens: dict[str, str],
+    server_pid: int,
 ) -> dict[str, dict[str, Any]]:
     pm = {"Authorization": f"Bearer {tokens[PM]}"}
     dev = {"Authorization": f"Bearer {tokens[DEV]}"}
@@ -312,6 +360,18 @@ def measure(
             status, _ = http.request("GET", f"/v1/events?after={rng.randrange(top)}&limit=50")
         return status == 200
 
+    # Warm up every route once (FastAPI builds a route's effective context on its first request,
+    # ~5 ms each), so that no phase pays a one-time cost.
+    warm = Connection(port, pm)
+    try:
+        rng = random.Random(0)
+        for i in range(4):
+            trivial(warm, rng, i)
+            command(False)(warm, rng, i)
+            command(True)(warm, rng, i)
+            query(warm, rng, i)
+    finally:
+        warm.close()
     results = {}
     for name, request in (
         ("trivial", trivial),
@@ -319,8 +379,12 @@ def measure(
         ("commands+key", command(True)),
         ("queries", query),
     ):
+        cpu_before = server_cpu_seconds(server_pid)
         phase, elapsed = run_phase(name, port, args.clients, args.seconds, request, pm)
+        cpu = server_cpu_seconds(server_pid) - cpu_before
         results[name] = summary(phase, elapsed)
+        if phase.latencies:
+            results[name]["server_cpu_ms_per_request"] = round(cpu * 1000 / len(phase.latencies), 3)
         print(f"{name}: {results[name]}", file=sys.stderr)
     return results
 

@@ -166,7 +166,9 @@ def main() -> None:
         common = TextGenerator.vocabulary[:3]
         rare_words = [
             str(r[0])
-            for r in runner.db.query(f"SELECT body FROM {docs} WHERE body LIKE '%zq%' LIMIT 200")
+            for r in runner.db.query(
+                f"SELECT body FROM {docs} WHERE body LIKE ? LIMIT 200", ("%zq%",)
+            )
         ]
         rare = sorted({w for body in rare_words for w in body.split() if w.startswith("zq")})
         cases: dict[str, list[float]] = {

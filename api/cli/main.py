@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
 
@@ -30,6 +31,23 @@ app = typer.Typer(
 )
 console = Console()
 err = Console(stderr=True)
+
+
+class EventLoop(StrEnum):
+    """``accord serve --loop``: uvicorn's choice of event loop."""
+
+    AUTO = "auto"
+    ASYNCIO = "asyncio"
+    UVLOOP = "uvloop"
+
+
+class HttpParser(StrEnum):
+    """``accord serve --http``: uvicorn's choice of HTTP/1.1 implementation."""
+
+    AUTO = "auto"
+    H11 = "h11"
+    HTTPTOOLS = "httptools"
+
 
 DatabaseURL = Annotated[
     str | None,
@@ -169,6 +187,20 @@ def serve(
             envvar="ACCORD_WORKERS",
         ),
     ] = 1,
+    loop: Annotated[
+        EventLoop,
+        typer.Option(
+            help="Event loop: uvloop when installed (auto), or Python's asyncio",
+            envvar="ACCORD_LOOP",
+        ),
+    ] = EventLoop.AUTO,
+    http: Annotated[
+        HttpParser,
+        typer.Option(
+            help="HTTP/1.1 parser: httptools when installed (auto), or the pure-Python h11",
+            envvar="ACCORD_HTTP",
+        ),
+    ] = HttpParser.AUTO,
 ) -> None:
     """Serve the HTTP API."""
     import gc
@@ -205,6 +237,8 @@ def serve(
             log_level="info",
             access_log=access_log,
             log_config=uvicorn_log_config(),
+            loop=loop.value,
+            http=http.value,
         )
         return
     api = create_app(settings)
@@ -219,6 +253,8 @@ def serve(
         log_level="info",
         access_log=access_log,
         log_config=log_config,
+        loop=loop.value,
+        http=http.value,
     )
 
 

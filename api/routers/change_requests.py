@@ -18,6 +18,7 @@ from api.deps import (
     ProjectRecorder,
     ServicesDep,
 )
+from api.inline import inline_when_embedded
 from api.problems import referenced
 from api.routers.common import (
     CREATE,
@@ -92,6 +93,7 @@ def list_change_requests(
 
 
 @router.get("/{change_request_id:uuid}", responses=READ)
+@inline_when_embedded
 def get_change_request(
     access: ProjectMember,
     change_request_id: ChangeRequestId,

@@ -17,6 +17,7 @@ from api.deps import (
     ProjectRecorder,
     ServicesDep,
 )
+from api.inline import inline_when_embedded
 from api.routers.common import (
     CREATE,
     IDEMPOTENT,
@@ -89,6 +90,7 @@ def list_commitments(
 
 
 @router.get("/{commitment_id:uuid}", responses=READ)
+@inline_when_embedded
 def get_commitment(
     access: ProjectMember, commitment_id: CommitmentId, ledger: LedgerDep, response: Response
 ) -> CommitmentPublic:

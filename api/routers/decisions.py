@@ -17,6 +17,7 @@ from api.deps import (
     ProjectRecorder,
     ServicesDep,
 )
+from api.inline import inline_when_embedded
 from api.problems import referenced
 from api.routers.common import (
     CREATE,
@@ -74,6 +75,7 @@ def list_decisions(
 
 
 @router.get("/{decision_id:uuid}", responses=READ)
+@inline_when_embedded
 def get_decision(
     access: ProjectMember, decision_id: DecisionId, ledger: LedgerDep, response: Response
 ) -> DecisionPublic:

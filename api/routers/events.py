@@ -21,6 +21,7 @@ from fastapi.responses import StreamingResponse
 from api.bootstrap import Services
 from api.deps import CurrentPerson, ServicesDep
 from api.feed import FeedPage
+from api.inline import inline_when_embedded
 from api.problems import READ_RESPONSES, ApiProblem
 from api.schemas.events import EventsPublic
 from api.tokens import Principal
@@ -60,6 +61,7 @@ def _readable(services: Services, person: Principal, project_id: UUID | None) ->
 
 
 @router.get("", response_model=EventsPublic, responses=READ_RESPONSES)
+@inline_when_embedded
 def read_events(
     person: CurrentPerson,
     services: ServicesDep,

@@ -19,6 +19,7 @@ from api.deps import (
     ProjectRecorder,
     ServicesDep,
 )
+from api.inline import inline_when_embedded
 from api.routers.common import (
     CREATE,
     IDEMPOTENT,
@@ -91,6 +92,7 @@ def list_expectations(
 
 
 @router.get("/{expectation_id:uuid}", responses=READ)
+@inline_when_embedded
 def get_expectation(
     access: ProjectMember, expectation_id: ExpectationId, ledger: LedgerDep, response: Response
 ) -> ExpectationPublic:

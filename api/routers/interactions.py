@@ -17,6 +17,7 @@ from api.deps import (
     ProjectRecorder,
     ServicesDep,
 )
+from api.inline import inline_when_embedded
 from api.problems import WRITE_RESPONSES
 from api.routers.common import (
     CREATE,
@@ -110,6 +111,7 @@ def list_interactions(
 
 
 @router.get("/{interaction_id:uuid}", responses=READ)
+@inline_when_embedded
 def get_interaction(
     access: ProjectMember, interaction_id: InteractionId, ledger: LedgerDep, response: Response
 ) -> InteractionPublic:

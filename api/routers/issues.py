@@ -18,6 +18,7 @@ from api.deps import (
     ProjectRecorder,
     ServicesDep,
 )
+from api.inline import inline_when_embedded
 from api.routers.common import (
     CREATE,
     IDEMPOTENT,
@@ -85,6 +86,7 @@ def list_issues(access: ProjectMember, page: PageParams, services: ServicesDep) 
 
 
 @router.get("/{issue_id:uuid}", responses=READ)
+@inline_when_embedded
 def get_issue(
     access: ProjectMember, issue_id: IssueId, ledger: LedgerDep, response: Response
 ) -> IssuePublic:

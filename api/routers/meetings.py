@@ -17,6 +17,7 @@ from api.deps import (
     ProjectRecorder,
     ServicesDep,
 )
+from api.inline import inline_when_embedded
 from api.mail.outbound import mail_minutes
 from api.routers.common import (
     CREATE,
@@ -86,6 +87,7 @@ def list_meetings(access: ProjectMember, page: PageParams, services: ServicesDep
 
 
 @router.get("/{meeting_id:uuid}", responses=READ)
+@inline_when_embedded
 def get_meeting(
     access: ProjectMember, meeting_id: MeetingId, ledger: LedgerDep, response: Response
 ) -> MeetingPublic:

@@ -17,6 +17,7 @@ from api.deps import (
     ProjectRecorder,
     ServicesDep,
 )
+from api.inline import inline_when_embedded
 from api.problems import referenced
 from api.routers.common import (
     CREATE,
@@ -80,6 +81,7 @@ def list_risks(access: ProjectMember, page: PageParams, services: ServicesDep) -
 
 
 @router.get("/{risk_id:uuid}", responses=READ)
+@inline_when_embedded
 def get_risk(
     access: ProjectMember, risk_id: RiskId, ledger: LedgerDep, response: Response
 ) -> RiskPublic:

@@ -17,6 +17,7 @@ from api.deps import (
     ProjectRecorder,
     ServicesDep,
 )
+from api.inline import inline_when_embedded
 from api.routers.common import (
     CREATE,
     IDEMPOTENT,
@@ -82,6 +83,7 @@ def list_status_reports(
 
 
 @router.get("/{report_id:uuid}", responses=READ)
+@inline_when_embedded
 def get_status_report(
     access: ProjectMember, report_id: ReportId, ledger: LedgerDep, response: Response
 ) -> StatusReportPublic:

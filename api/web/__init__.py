@@ -26,7 +26,7 @@ from api.web import ack_links, sessions
 from api.web.ack_links import AckLinkStore
 from api.web.core import SignInRequired, WebError, web_of
 from api.web.i18n import N_
-from api.web.routers import account, ack, forms, history, integrity, projects, subjects
+from api.web.routers import account, ack, forms, history, integrity, projects, search, subjects
 from api.web.sessions import SessionStore
 from ledger.domain.errors import DomainError
 
@@ -54,7 +54,7 @@ def install_web(app: FastAPI, services: Services) -> None:
 
 def include_routes(app: FastAPI) -> None:
     """The routes alone (also for the OpenAPI document, which leaves them out)."""
-    for module in (account, projects, history, subjects, forms, integrity, ack):
+    for module in (account, projects, history, search, subjects, forms, integrity, ack):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(WebError, _web_error)  # type: ignore[arg-type]

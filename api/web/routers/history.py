@@ -171,6 +171,8 @@ def replay_page(
         json_at=instant.isoformat().replace("+00:00", "Z"),
         rows=None if all else REPLAY_ROWS,
         more_url=f"{web.here()}{'&' if '?' in web.here() else '?'}all=1#open-then",
+        search_at=at_day.isoformat() if at else "",  # the search box searches as of then
+        search_basis=basis,
     )
 
 
