@@ -112,8 +112,9 @@ class OpenItem(BaseModel):
     )
     kind: str = Field(
         description="commitment, change_request, acknowledgement, question, problem, "
-        "complaint, feedback, suggestion, risk, missed_cadence or undelivered (a commitment "
-        "made in a message that bounced)."
+        "complaint, feedback, suggestion, risk, missed_cadence, undelivered (a commitment "
+        "made in a message that bounced) or expectation_agreement (an expectation's set, "
+        "revision or withdrawal awaiting someone's agreement: the id is the expectation's)."
     )
     title: str
     state: str = Field(description="Where the item stands, e.g. `awaiting_decision`.")
