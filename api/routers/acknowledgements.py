@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 
 from api.deps import (
     IfMatch,
@@ -31,6 +31,7 @@ from api.routers.common import (
     read,
     recorded,
 )
+from api.routing import ResourceRouter
 from api.schemas.acknowledgements import (
     AcknowledgementDispute,
     AcknowledgementGive,
@@ -42,7 +43,7 @@ from api.schemas.acknowledgements import (
 from ledger.service.application import Ledger
 from ledger.service.base import Recorded
 
-router = APIRouter(
+router = ResourceRouter(
     prefix="/v1/projects/{project_id:uuid}/acknowledgement-requests",
     tags=["acknowledgement requests"],
 )

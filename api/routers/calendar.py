@@ -16,7 +16,7 @@ import hashlib
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 
@@ -24,6 +24,7 @@ from api.calendar_tokens import CalendarToken
 from api.deps import ProjectAccess, ProjectMember, ServicesDep, bearer, principal_of
 from api.problems import READ_RESPONSES, WRITE_RESPONSES, ApiProblem, Problem
 from api.routers.common import IDEMPOTENT
+from api.routing import ResourceRouter
 from api.schemas.calendar import (
     CalendarTokenCreate,
     CalendarTokenIssued,
@@ -37,7 +38,7 @@ from ledger.domain.roles import Role
 from ledger.domain.validation import normalise_email
 from ledger.interchange.calendar_feed import calendar_feed
 
-router = APIRouter(prefix="/v1/projects/{project_id}", tags=["calendar"])
+router = ResourceRouter(prefix="/v1/projects/{project_id}", tags=["calendar"])
 
 CALENDAR_MEDIA_TYPE = "text/calendar; charset=utf-8"
 FEED_RESPONSES: dict[int | str, dict[str, object]] = {

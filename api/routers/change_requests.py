@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 
 from api.deps import (
     IdempotencyKey,
@@ -33,6 +33,7 @@ from api.routers.common import (
     read,
     recorded,
 )
+from api.routing import ResourceRouter
 from api.schemas.change_requests import (
     ChangeApprove,
     ChangeImplemented,
@@ -47,7 +48,7 @@ from ledger.domain.expectation import ExpectationNotFoundError
 from ledger.service.application import Ledger
 from ledger.service.base import Recorded
 
-router = APIRouter(
+router = ResourceRouter(
     prefix="/v1/projects/{project_id:uuid}/change-requests", tags=["change requests"]
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 
 from api.deps import (
     IdempotencyKey,
@@ -31,6 +31,7 @@ from api.routers.common import (
     read,
     recorded,
 )
+from api.routing import ResourceRouter
 from api.schemas.commitments import (
     CommitmentAcknowledge,
     CommitmentCreate,
@@ -48,7 +49,7 @@ from api.schemas.commitments import (
 from ledger.service.application import Ledger
 from ledger.service.base import Recorded
 
-router = APIRouter(prefix="/v1/projects/{project_id:uuid}/commitments", tags=["commitments"])
+router = ResourceRouter(prefix="/v1/projects/{project_id:uuid}/commitments", tags=["commitments"])
 
 CommitmentId = Annotated[UUID, Path(description="The commitment's id.")]
 

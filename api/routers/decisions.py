@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 
 from api.deps import (
     IdempotencyKey,
@@ -31,12 +31,13 @@ from api.routers.common import (
     read,
     recorded,
 )
+from api.routing import ResourceRouter
 from api.schemas.decisions import DecisionCreate, DecisionPublic, DecisionsPublic, DecisionSupersede
 from ledger.domain.decision import DecisionNotFoundError
 from ledger.service.application import Ledger
 from ledger.service.base import Recorded
 
-router = APIRouter(prefix="/v1/projects/{project_id:uuid}/decisions", tags=["decisions"])
+router = ResourceRouter(prefix="/v1/projects/{project_id:uuid}/decisions", tags=["decisions"])
 
 DecisionId = Annotated[UUID, Path(description="The decision's id.")]
 

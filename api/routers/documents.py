@@ -11,14 +11,15 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import ProjectMember, ServicesDep
 from api.problems import READ_RESPONSES, ApiProblem
+from api.routing import ResourceRouter
 from ledger.storage.documents import StoredDocument
 
-router = APIRouter(prefix="/v1/projects/{project_id}", tags=["documents"])
+router = ResourceRouter(prefix="/v1/projects/{project_id}", tags=["documents"])
 
 Digest = Annotated[
     str,

@@ -15,7 +15,7 @@ from typing import Annotated
 from uuid import UUID
 
 from anyio import to_thread
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from api.bootstrap import Services
@@ -23,11 +23,12 @@ from api.deps import CurrentPerson, ServicesDep
 from api.feed import FeedPage
 from api.inline import inline_when_embedded
 from api.problems import READ_RESPONSES, ApiProblem
+from api.routing import ResourceRouter
 from api.schemas.events import EventsPublic
 from api.tokens import Principal
 from ledger.domain.project import ProjectNotFoundError
 
-router = APIRouter(prefix="/v1/events", tags=["events"])
+router = ResourceRouter(prefix="/v1/events", tags=["events"])
 
 #: One event of the stream, as OpenAPI 3.2 describes Server-Sent Events.
 SSE_EVENT_SCHEMA = {

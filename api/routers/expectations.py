@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 
 from api.deps import (
     IdempotencyKey,
@@ -33,6 +33,7 @@ from api.routers.common import (
     read,
     recorded,
 )
+from api.routing import ResourceRouter
 from api.schemas.expectations import (
     DeliveryAccept,
     DeliveryReject,
@@ -48,7 +49,7 @@ from api.schemas.expectations import (
 from ledger.service.application import Ledger
 from ledger.service.base import Recorded
 
-router = APIRouter(prefix="/v1/projects/{project_id:uuid}/expectations", tags=["expectations"])
+router = ResourceRouter(prefix="/v1/projects/{project_id:uuid}/expectations", tags=["expectations"])
 
 ExpectationId = Annotated[UUID, Path(description="The expectation's id.")]
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import IO, Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
@@ -25,10 +25,11 @@ from api.bootstrap import Services
 from api.deps import ProjectAccess, ProjectMember, ServicesDep
 from api.problems import READ_RESPONSES, Problem
 from api.routers.queries import live_views
+from api.routing import ResourceRouter
 from ledger.interchange.exports import ExportFormat, export
 from projections.exports import export_views
 
-router = APIRouter(prefix="/v1/projects/{project_id}", tags=["exports"])
+router = ResourceRouter(prefix="/v1/projects/{project_id}", tags=["exports"])
 
 ViewName = Literal["events", "commitments", "open-items", "audit"]
 #: The views answered by the projections (the others are read from the ledger itself).

@@ -3,13 +3,14 @@ work, and how current the read models are)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 from pydantic import BaseModel, Field
 
 from api.deps import ServicesDep
+from api.routing import ResourceRouter
 from ledger.storage.resilience import LoopState, describe
 
-router = APIRouter(tags=["health"])
+router = ResourceRouter(tags=["health"])
 
 
 class ViewState(BaseModel):

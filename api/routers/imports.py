@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Response, UploadFile
+from fastapi import File, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import ProjectAccess, ProjectRecorder, ServicesDep
 from api.problems import WRITE_RESPONSES, ApiProblem, FieldError, Problem
 from api.routers.common import IDEMPOTENT, item_url
+from api.routing import ResourceRouter
 from api.schemas.imports import (
     EmailImportPublic,
     ImportNote,
@@ -38,7 +39,7 @@ from ledger.interchange.importing import (
 )
 from ledger.interchange.importing.minutes import MinutesParseError, import_minutes
 
-router = APIRouter(prefix="/v1/projects/{project_id}/imports", tags=["imports"])
+router = ResourceRouter(prefix="/v1/projects/{project_id}/imports", tags=["imports"])
 
 #: Paths whose bodies may be as large as ``Settings.max_upload_bytes``.
 UPLOAD_PATHS = r"^/v1/projects/[^/]+/imports/"

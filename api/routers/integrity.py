@@ -16,18 +16,19 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 from pydantic import Field
 
 from api.bootstrap import Services
 from api.deps import CurrentPerson, ProjectAccess, ProjectMember, ServicesDep
 from api.problems import READ_RESPONSES, ApiProblem
+from api.routing import ResourceRouter
 from api.schemas.queries import BaseModel
 from ledger.domain.project import ProjectNotFoundError
 from ledger.domain.roles import Role
 from ledger.integrity.bundles import EvidenceNotFoundError, EvidenceScope
 
-router = APIRouter(tags=["integrity"])
+router = ResourceRouter(tags=["integrity"])
 
 NOTE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/plain": {}}, "description": "A C2SP signed note."}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 
 from api.deps import (
     IdempotencyKey,
@@ -31,6 +31,7 @@ from api.routers.common import (
     read,
     recorded,
 )
+from api.routing import ResourceRouter
 from api.schemas.common import RecordedPublic
 from api.schemas.interactions import (
     InteractionCorrect,
@@ -44,7 +45,7 @@ from api.schemas.interactions import (
 from ledger.service.application import Ledger
 from ledger.service.base import Recorded
 
-router = APIRouter(prefix="/v1/projects/{project_id:uuid}/interactions", tags=["interactions"])
+router = ResourceRouter(prefix="/v1/projects/{project_id:uuid}/interactions", tags=["interactions"])
 
 InteractionId = Annotated[UUID, Path(description="The interaction's id.")]
 

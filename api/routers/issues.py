@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 
 from api.deps import (
     IdempotencyKey,
@@ -32,6 +32,7 @@ from api.routers.common import (
     read,
     recorded,
 )
+from api.routing import ResourceRouter
 from api.schemas.issues import (
     IssueCreate,
     IssuePublic,
@@ -48,7 +49,7 @@ from api.schemas.issues import (
 from ledger.service.application import Ledger
 from ledger.service.base import Recorded
 
-router = APIRouter(prefix="/v1/projects/{project_id:uuid}/issues", tags=["issues"])
+router = ResourceRouter(prefix="/v1/projects/{project_id:uuid}/issues", tags=["issues"])
 
 IssueId = Annotated[UUID, Path(description="The issue's id.")]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import Path, Request, Response
 
 from api.deps import (
     IdempotencyKey,
@@ -31,6 +31,7 @@ from api.routers.common import (
     read,
     recorded,
 )
+from api.routing import ResourceRouter
 from api.schemas.meetings import (
     MeetingCreate,
     MeetingPublic,
@@ -43,7 +44,7 @@ from ledger.domain.meeting import Meeting
 from ledger.service.application import Ledger
 from ledger.service.base import Recorded
 
-router = APIRouter(prefix="/v1/projects/{project_id:uuid}/meetings", tags=["meetings"])
+router = ResourceRouter(prefix="/v1/projects/{project_id:uuid}/meetings", tags=["meetings"])
 
 MeetingId = Annotated[UUID, Path(description="The meeting's id.")]
 

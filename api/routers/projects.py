@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 
 from api.deps import (
     CurrentPerson,
@@ -33,6 +33,7 @@ from api.routers.common import (
     recorded,
     recorded_minimal,
 )
+from api.routing import ResourceRouter
 from api.schemas.common import Email
 from api.schemas.projects import (
     CommunicationPlanSet,
@@ -53,7 +54,7 @@ from ledger.domain.project import MemberNotFoundError
 from ledger.service.application import Ledger
 from ledger.service.base import Recorded
 
-router = APIRouter(prefix="/v1/projects", tags=["projects"])
+router = ResourceRouter(prefix="/v1/projects", tags=["projects"])
 
 MemberEmail = Annotated[Email, Path(description="The member's email address.")]
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from api.bootstrap import Services
 from api.deps import ProjectAccess, ProjectMember, ServicesDep
 from api.instants import parse_instant, shown
 from api.problems import READ_RESPONSES, ApiProblem, Problem
+from api.routing import ResourceRouter
 from api.schemas.queries import (
     AuditEntry,
     AuditPage,
@@ -40,7 +41,7 @@ from api.schemas.queries import (
 from projections import queries as q
 from projections.asof import LiveViews, recorded_later, replay
 
-router = APIRouter(prefix="/v1/projects/{project_id}", tags=["queries"])
+router = ResourceRouter(prefix="/v1/projects/{project_id}", tags=["queries"])
 
 Basis = Annotated[
     Literal["occurred", "recorded"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 
 from api.deps import (
     IdempotencyKey,
@@ -32,6 +32,7 @@ from api.routers.common import (
     read,
     recorded,
 )
+from api.routing import ResourceRouter
 from api.schemas.risks import (
     RiskAssess,
     RiskClose,
@@ -45,7 +46,7 @@ from ledger.domain.issue import IssueNotFoundError
 from ledger.service.application import Ledger
 from ledger.service.base import Recorded
 
-router = APIRouter(prefix="/v1/projects/{project_id:uuid}/risks", tags=["risks"])
+router = ResourceRouter(prefix="/v1/projects/{project_id:uuid}/risks", tags=["risks"])
 
 RiskId = Annotated[UUID, Path(description="The risk's id.")]
 

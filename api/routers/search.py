@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.deps import ProjectMember, ServicesDep
 from api.instants import parse_instant
 from api.problems import ApiProblem
 from api.routers.queries import RESPONSES, Instant, WaitFor, live_views
+from api.routing import ResourceRouter
 from api.schemas.search import SearchHit, SearchPage
 from projections import search as s
 from projections.search_syntax import MAX_QUERY_LENGTH
 
-router = APIRouter(prefix="/v1/projects/{project_id}", tags=["search"])
+router = ResourceRouter(prefix="/v1/projects/{project_id}", tags=["search"])
 
 
 @router.get("/search", responses=RESPONSES)

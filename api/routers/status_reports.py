@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 
 from api.deps import (
     IdempotencyKey,
@@ -30,6 +30,7 @@ from api.routers.common import (
     read,
     recorded,
 )
+from api.routing import ResourceRouter
 from api.schemas.status_reports import (
     StatusReportCorrect,
     StatusReportCreate,
@@ -39,7 +40,9 @@ from api.schemas.status_reports import (
 from ledger.service.application import Ledger
 from ledger.service.base import Recorded
 
-router = APIRouter(prefix="/v1/projects/{project_id:uuid}/status-reports", tags=["status reports"])
+router = ResourceRouter(
+    prefix="/v1/projects/{project_id:uuid}/status-reports", tags=["status reports"]
+)
 
 ReportId = Annotated[UUID, Path(description="The status report's id.")]
 

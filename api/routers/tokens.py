@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 
 from api.deps import CurrentPerson, ServicesDep
 from api.problems import AUTH_RESPONSES, WRITE_RESPONSES, ApiProblem
 from api.routers.common import IDEMPOTENT
+from api.routing import ResourceRouter
 from api.schemas.tokens import MePublic, TokenCreate, TokenIssued, TokenPublic
 from api.tokens import TokenNotFoundError
 from ledger.domain.validation import normalise_email
 
-router = APIRouter(prefix="/v1", tags=["tokens"])
+router = ResourceRouter(prefix="/v1", tags=["tokens"])
 
 
 @router.get("/me", responses=AUTH_RESPONSES)

@@ -6,15 +6,16 @@ import hmac
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from api.routing import ResourceRouter
 from api.web import i18n
 from api.web.core import WebError, redirect, safe_next, set_cookie, web_of
 from api.web.sessions import SESSION_COOKIE, SESSION_HOURS
 
-router = APIRouter(include_in_schema=False)
+router = ResourceRouter(include_in_schema=False)
 
 #: The sign-in form's own anti-forgery cookie (there is no session yet to hold a token).
 SIGN_IN_COOKIE = "accord_signin"

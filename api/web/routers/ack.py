@@ -7,18 +7,19 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api.routers.documents import attachment
+from api.routing import ResourceRouter
 from api.web.core import Web, WebError, web_of
 from api.web.links import kind_of_type
 from api.web.routers.projects import names
 from api.web.routers.subjects import _ACK_KINDS, attempt, digests, load, title_of
 from ledger.domain.acknowledgement import AcknowledgementState
 
-router = APIRouter(include_in_schema=False)
+router = ResourceRouter(include_in_schema=False)
 
 
 def _open(web: Web, token: str) -> tuple[Any, Any, Any]:

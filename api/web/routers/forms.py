@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api.deps import ProjectAccess
+from api.routing import ResourceRouter
 from api.web.core import Web, WebError, redirect, web_of
 from api.web.routers.history import moment
 from api.web.routers.projects import names
@@ -23,7 +24,7 @@ from ledger.domain.interaction import InteractionChannel
 from ledger.interchange.importing import Mbox, SourceError, import_emails
 from ledger.interchange.importing.minutes import MinutesParseError, import_minutes
 
-router = APIRouter(include_in_schema=False)
+router = ResourceRouter(include_in_schema=False)
 
 FORMS = ("interaction", "commitment", "change-request", "minutes", "mailbox")
 #: The web forms that carry a file: the body limit lets them be as large as the API's imports.

@@ -11,9 +11,10 @@ from typing import Annotated, Literal
 from urllib.parse import urlencode
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 
+from api.routing import ResourceRouter
 from api.web.core import Web, WebError, web_of
 from api.web.i18n import N_
 from api.web.links import KINDS, kind_of_type, open_item_url, subject_url
@@ -23,7 +24,7 @@ from projections import queries as q
 from projections.asof import LiveViews, replay
 from projections.framework import parse_iso
 
-router = APIRouter(include_in_schema=False)
+router = ResourceRouter(include_in_schema=False)
 
 Text = Annotated[str | None, Query(max_length=254)]
 

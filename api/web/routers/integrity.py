@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 
+from api.routing import ResourceRouter
 from api.web.core import WebError, web_of
 from api.web.links import subject_url
 from api.web.routers.projects import names
@@ -19,7 +20,7 @@ from ledger.integrity.signing import open_note
 from projections import queries as q
 from projections.asof import LiveViews
 
-router = APIRouter(include_in_schema=False)
+router = ResourceRouter(include_in_schema=False)
 
 
 @router.get("/projects/{project_id}/integrity")

@@ -15,9 +15,10 @@ from typing import Any
 from uuid import UUID
 
 from anyio import to_thread
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 
+from api.routing import ResourceRouter
 from api.web import charts
 from api.web.core import Web, web_of
 from api.web.links import open_item_url
@@ -25,7 +26,7 @@ from projections import queries as q
 from projections.asof import LiveViews
 from projections.framework import parse_iso
 
-router = APIRouter(include_in_schema=False)
+router = ResourceRouter(include_in_schema=False)
 
 
 def names(web: Web, project: Any) -> Any:

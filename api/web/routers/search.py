@@ -12,10 +12,11 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup, escape
 
+from api.routing import ResourceRouter
 from api.web.core import Web, WebError, web_of
 from api.web.i18n import N_
 from api.web.links import subject_url
@@ -25,7 +26,7 @@ from projections import search as s
 from projections.asof import LiveViews
 from projections.search_syntax import MAX_QUERY_LENGTH
 
-router = APIRouter(include_in_schema=False)
+router = ResourceRouter(include_in_schema=False)
 
 #: Hits per page.
 PAGE_SIZE = 20

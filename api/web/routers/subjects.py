@@ -15,13 +15,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api.deps import ProjectAccess
 from api.mail.outbound import mail_minutes
 from api.routers.documents import attachment
+from api.routing import ResourceRouter
 from api.schemas.acknowledgements import AcknowledgementRequestPublic
 from api.schemas.change_requests import ChangeRequestPublic
 from api.schemas.commitments import CommitmentPublic
@@ -51,7 +52,7 @@ from ledger.service.application import Ledger
 from projections import queries as q
 from projections.asof import LiveViews
 
-router = APIRouter(include_in_schema=False)
+router = ResourceRouter(include_in_schema=False)
 
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
