@@ -33,7 +33,13 @@ from projections.audit import (
     person_key,
 )
 from projections.commitments import COMMITMENTS
-from projections.expectations import CHANGE_REQUESTS, EXPECTATIONS, HISTORY, PROPOSALS
+from projections.expectations import (
+    CHANGE_REQUESTS,
+    EXPECTATIONS,
+    HISTORY,
+    PROPOSAL_LOG,
+    PROPOSALS,
+)
 from projections.framework import View, Where, iso, parse_iso
 from projections.metrics import ACKS, ISSUES, MESSAGES
 from projections.open_items import CADENCE_REPORTS, CADENCES, OPEN_ITEMS, ZONES
@@ -359,10 +365,58 @@ def baseline_as_of(
     return result
 
 
+def awaiting_as_of(
+    views: Views, project_id: str, instant: datetime, basis: str = "occurred"
+) -> dict[str, dict[str, Any]]:
+    """The proposals that awaited agreement at ``instant`` (on ``basis``): expectation id →
+    its ``kind``, ``title`` and ``awaiting`` (what :func:`expectations` gives as
+    ``awaiting_agreement``, with who had agreed by then)."""
+    column = "recorded_at" if basis == "recorded" else "occurred_at"
+    at = 2 if basis == "recorded" else 1
+    cutoff = iso(instant) or ""
+    found: dict[str, dict[str, Any]] = {}
+    for entry in views["expectations"].select(PROPOSAL_LOG, Where(eq={"project_id": project_id})):
+        row = orjson.loads(entry["row"])
+        made = entry["recorded_at"] if basis == "recorded" else row["proposed_at"]
+        ended = entry[f"ended_{column}"]
+        if made > cutoff or (ended is not None and ended <= cutoff):
+            continue
+        agreed = [row["proposed_by"]] + [
+            a[0] for a in orjson.loads(entry["agreements"]) if a[at] <= cutoff
+        ]
+        found[row["expectation_id"]] = {
+            "kind": row["kind"],
+            "title": row["title"],
+            "awaiting": _awaiting_agreement({**row, "agreed": orjson.dumps(agreed).decode()}),
+        }
+    return found
+
+
 def expectations_as_of(
     views: Views, project_id: str, instant: datetime, basis: str = "occurred"
 ) -> list[dict[str, Any]]:
-    return list(baseline_as_of(views, project_id, instant, basis).values())
+    """The baseline at ``instant`` (:func:`baseline_as_of`), each item with what awaited
+    agreement on it then, followed by the items then proposed for it (state ``proposed``)."""
+    baseline = baseline_as_of(views, project_id, instant, basis)
+    awaiting = awaiting_as_of(views, project_id, instant, basis)
+    entries = [
+        {**e, "awaiting_agreement": awaiting[eid]["awaiting"] if eid in awaiting else None}
+        for eid, e in baseline.items()
+    ]
+    entries += [
+        {
+            "id": eid,
+            "kind": a["kind"],
+            "title": a["title"],
+            "value": None,
+            "state": "proposed",
+            "provenance": [],
+            "awaiting_agreement": a["awaiting"],
+        }
+        for eid, a in awaiting.items()
+        if eid not in baseline and a["awaiting"]["change"] == "set"
+    ]
+    return entries
 
 
 def expectations_diff(

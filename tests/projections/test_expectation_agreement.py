@@ -70,6 +70,7 @@ def test_naming_the_client_changes_nothing_until_the_client_agrees_in_person(
     assert [i["ball_in_court"] for i in items] == [{"party": "client", "person": SPONSOR}]
 
     # The sponsor agrees with their own credential: now the baseline moves.
+    before_agreement = datetime.now(UTC)
     agreed = ledger.agree_expectation(SPONSOR, project_id, beta, proposal_version=proposed.version)
     e = ledger.get_expectation(project_id, beta)
     assert str(e.value.date) == "2026-05-01"
@@ -99,6 +100,13 @@ def test_naming_the_client_changes_nothing_until_the_client_agrees_in_person(
         for i in q.open_items(live, str(project_id), datetime.now(UTC))
         if i["kind"] == "expectation_agreement"
     ]
+    # As of before the agreement, the baseline had the old date and awaited the sponsor.
+    for basis in ("recorded", "occurred"):
+        (then,) = q.expectations_as_of(live, str(project_id), before_agreement, basis)
+        assert then["value"] == {"date": "2026-04-01"}
+        assert then["awaiting_agreement"]["awaiting"] == [SPONSOR]
+    (now,) = q.expectations_as_of(live, str(project_id), datetime.now(UTC))
+    assert (now["value"], now["awaiting_agreement"]) == ({"date": "2026-05-01"}, None)
     # The in-memory replay (as-of, rebuilds) runs the same logic to the same answer.
     memory = replay(runner, str(project_id), views=["expectations"])
     assert baseline(memory, project_id)["Beta"]["value"] == {"date": "2026-05-01"}  # type: ignore[arg-type]
