@@ -271,7 +271,7 @@ def main() -> None:
             stderr=subprocess.DEVNULL,
         )
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 90
             while True:
                 try:
                     if httpx.get(f"{base}/health/live", timeout=1).status_code == 200:

@@ -134,6 +134,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument(
+        "--queries-after",
+        type=Path,
+        default=None,
+        help="build, then wait until this file exists before the queries (a quiet moment)",
+    )
     args = parser.parse_args()
 
     with database(args.backend) as url:
@@ -162,6 +168,11 @@ def main() -> None:
             {str(r[0]) for r in runner.db.query(f"SELECT DISTINCT project_id FROM {docs}")}
         )
 
+        if args.queries_after is not None:
+            # Build on a busy machine, query on a quiet one: wait until the file exists.
+            print(f"built; waiting for {args.queries_after} to query", file=sys.stderr)
+            while not args.queries_after.exists():
+                time.sleep(1)
         rnd = random.Random(args.seed)
         common = TextGenerator.vocabulary[:3]
         rare_words = [
