@@ -153,7 +153,7 @@ def domain_problem(error: DomainError) -> Response:
         field, _, _ = str(error).partition(":")
         return problem_response("invalid-input", str(error), field=field.strip() or None)
     if isinstance(error, NotPermittedError):
-        return problem_response("forbidden", str(error))
+        return problem_response("forbidden", str(error), field=error.field)
     if isinstance(error, NotFoundError):
         return problem_response("not-found", str(error))
     if isinstance(error, VersionMismatchError):

@@ -8,7 +8,12 @@ Tables:
   request that last revised it;
 * ``expectation_history`` — one row per event that set, revised or withdrew a value (with its
   position, recorded and occurred times, cause, change request, who agreed and why);
-* ``expectation_change_requests`` — change requests' titles and states, to explain revisions.
+* ``expectation_change_requests`` — change requests' titles and states, to explain revisions;
+* ``expectation_proposals`` — one row per set, revision or withdrawal awaiting agreement: what
+  it would do, who it names, who has agreed so far. It reaches the two tables above only when
+  the last person named agrees (consent belongs to its owner);
+* ``expectation_proposal_log`` — every proposal with when it was made, each agreement and when
+  it ended (applied or declined), so an as-of answer can say what awaited whom at an instant.
 """
 
 from __future__ import annotations
@@ -84,6 +89,44 @@ CHANGE_REQUESTS = Table(
 )
 
 
+PROPOSALS = Table(
+    name="expectation_proposals",
+    columns={
+        "expectation_id": "TEXT NOT NULL",
+        "project_id": "TEXT NOT NULL",
+        "proposal_version": "INTEGER NOT NULL",
+        "change": "TEXT NOT NULL",
+        "kind": "TEXT NOT NULL",
+        "title": "TEXT NOT NULL",
+        "value": "TEXT",
+        "reason": "TEXT NOT NULL",
+        "proposed_by": "TEXT NOT NULL",
+        "proposed_at": "TEXT NOT NULL",
+        "proposed_position": "BIGINT NOT NULL",
+        "agreed_by": "TEXT NOT NULL",
+        "agreed": "TEXT NOT NULL",
+    },
+    key=("project_id", "expectation_id"),
+    indexes=(("project_id", "proposed_position"),),
+)
+
+
+PROPOSAL_LOG = Table(
+    name="expectation_proposal_log",
+    columns={
+        "expectation_id": "TEXT NOT NULL",
+        "proposal_version": "INTEGER NOT NULL",
+        "project_id": "TEXT NOT NULL",
+        "row": "TEXT NOT NULL",  # the proposal as in ``expectation_proposals`` (JSON)
+        "recorded_at": "TEXT NOT NULL",
+        "agreements": "TEXT NOT NULL",  # [[by, occurred_at, recorded_at], ...]
+        "ended_occurred_at": "TEXT",
+        "ended_recorded_at": "TEXT",
+    },
+    key=("project_id", "expectation_id", "proposal_version"),
+)
+
+
 def value_json(value: Any) -> str:
     return orjson.dumps(value.model_dump(mode="json", exclude_none=True)).decode()
 
@@ -94,7 +137,7 @@ def people(emails: tuple[str, ...]) -> str:
 
 class ExpectationsProjection(Projection):
     name = "expectations"
-    tables = (EXPECTATIONS, HISTORY, CHANGE_REQUESTS)
+    tables = (EXPECTATIONS, HISTORY, CHANGE_REQUESTS, PROPOSALS, PROPOSAL_LOG)
 
     @on(Expectation.Set)
     def _set(self, view: View, e: Expectation.Set, position: int) -> None:
@@ -150,6 +193,136 @@ class ExpectationsProjection(Projection):
         )
         view.put(EXPECTATIONS, row)
         self._history(view, e, position, row, cause=e.cause.value, reason=e.reason)
+
+    # ------------------------------------------------------- agreement in person
+
+    @on(Expectation.Proposed)
+    def _proposed(self, view: View, e: Expectation.Proposed, position: int) -> None:
+        self._proposal(view, e, position, "set", e.kind.value, e.title, e.value, "")
+
+    @on(Expectation.ChangeProposed)
+    def _change_proposed(self, view: View, e: Expectation.ChangeProposed, position: int) -> None:
+        row = view.get(EXPECTATIONS, (sid(e.project_id), sid(e.originator_id)))
+        if row is None:
+            return
+        self._proposal(
+            view, e, position, e.change.value, row["kind"], row["title"], e.value, e.reason
+        )
+
+    def _proposal(
+        self,
+        view: View,
+        e: Expectation.Proposed | Expectation.ChangeProposed,
+        position: int,
+        change: str,
+        kind: str,
+        title: str,
+        value: Any,
+        reason: str,
+    ) -> None:
+        row = {
+            "expectation_id": sid(e.originator_id),
+            "project_id": sid(e.project_id),
+            "proposal_version": e.originator_version,
+            "change": change,
+            "kind": kind,
+            "title": title,
+            "value": value_json(value) if value is not None else None,
+            "reason": reason,
+            "proposed_by": e.proposed_by,
+            "proposed_at": iso(e.occurred_at),
+            "proposed_position": position,
+            "agreed_by": people(e.agreed_by),
+            "agreed": people((e.proposed_by,)),
+        }
+        view.put(PROPOSALS, row)
+        view.put(
+            PROPOSAL_LOG,
+            {
+                "expectation_id": row["expectation_id"],
+                "proposal_version": row["proposal_version"],
+                "project_id": row["project_id"],
+                "row": orjson.dumps(row).decode(),
+                "recorded_at": iso(e.timestamp),
+                "agreements": "[]",
+                "ended_occurred_at": None,
+                "ended_recorded_at": None,
+            },
+        )
+
+    @staticmethod
+    def _log(
+        view: View,
+        e: Expectation.AgreementGiven | Expectation.ProposalDeclined,
+        agreed: str | None,
+        ends: bool,
+    ) -> None:
+        key = (sid(e.project_id), sid(e.originator_id), e.proposal_version)
+        entry = view.get(PROPOSAL_LOG, key)
+        if entry is None:
+            return
+        if agreed is not None:
+            agreements = orjson.loads(entry["agreements"])
+            agreements.append([agreed, iso(e.occurred_at), iso(e.timestamp)])
+            entry["agreements"] = orjson.dumps(agreements).decode()
+        if ends:
+            entry.update(ended_occurred_at=iso(e.occurred_at), ended_recorded_at=iso(e.timestamp))
+        view.put(PROPOSAL_LOG, entry)
+
+    @on(Expectation.ProposalDeclined)
+    def _declined(self, view: View, e: Expectation.ProposalDeclined, position: int) -> None:
+        view.delete(PROPOSALS, (sid(e.project_id), sid(e.originator_id)))
+        self._log(view, e, None, ends=True)
+
+    @on(Expectation.AgreementGiven)
+    def _agreed(self, view: View, e: Expectation.AgreementGiven, position: int) -> None:
+        key = (sid(e.project_id), sid(e.originator_id))
+        self._log(view, e, e.by, ends=e.completes)
+        proposal = view.get(PROPOSALS, key)
+        if proposal is None:
+            return
+        if not e.completes:
+            proposal["agreed"] = people((*orjson.loads(proposal["agreed"]), e.by))
+            view.put(PROPOSALS, proposal)
+            return
+        view.delete(PROPOSALS, key)
+        change = proposal["change"]
+        if change == "set":
+            row = {
+                "expectation_id": proposal["expectation_id"],
+                "project_id": proposal["project_id"],
+                "kind": proposal["kind"],
+                "title": proposal["title"],
+                "value": proposal["value"],
+                "state": "active",
+                "delivery": None,
+                "agreed_by": proposal["agreed_by"],
+                "set_position": position,
+                "set_at": iso(e.occurred_at),
+                "set_by": proposal["proposed_by"],
+                "changed_position": position,
+                "changed_at": iso(e.occurred_at),
+                "change_request_id": None,
+                "revisions": 0,
+            }
+        else:
+            found = view.get(EXPECTATIONS, key)
+            if found is None:
+                return
+            row = found
+            row.update(
+                agreed_by=proposal["agreed_by"],
+                changed_position=position,
+                changed_at=iso(e.occurred_at),
+                change_request_id=None,
+            )
+            if change == "revision":
+                row.update(value=proposal["value"], revisions=row["revisions"] + 1)
+            else:
+                row["state"] = "withdrawn"
+        view.put(EXPECTATIONS, row)
+        reason = proposal["reason"] if change != "set" else None
+        self._history(view, e, position, row, cause="agreement", reason=reason)
 
     @on(Expectation.DeliverySubmitted, Expectation.DeliveryAccepted, Expectation.DeliveryRejected)
     def _delivery(

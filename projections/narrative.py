@@ -41,6 +41,7 @@ _TITLES: dict[str, Callable[[Any], str]] = {
     "Issue.Raised": lambda e: e.title,
     "Risk.Identified": lambda e: _clip(e.description),
     "Expectation.Set": lambda e: e.title,
+    "Expectation.Proposed": lambda e: e.title,
     "ChangeRequest.Requested": lambda e: e.title,
     "Decision.Recorded": lambda e: _clip(e.statement),
 }
@@ -263,6 +264,22 @@ _LINES: dict[str, Line] = {
     ),
     "Expectation.Withdrawn": lambda e, name, t, who: (
         f"{t} withdrawn from the baseline: {_clip(e.reason)}"
+    ),
+    "Expectation.Proposed": lambda e, name, t, who: (
+        f"{name(e.proposed_by)} proposed the {wording.kind(e.kind)} “{e.title}”: "
+        f"{_value(e.value)}, for the agreement of {_list([name(a) for a in e.agreed_by])}"
+    ),
+    "Expectation.ChangeProposed": lambda e, name, t, who: (
+        f"{name(e.proposed_by)} proposed "
+        + (f"revising {t} to {_value(e.value)}" if e.value is not None else f"withdrawing {t}")
+        + f", for the agreement of {_list([name(a) for a in e.agreed_by])}: {_clip(e.reason)}"
+    ),
+    "Expectation.AgreementGiven": lambda e, name, t, who: (
+        f"{name(e.by)} agreed to the proposal on {t}"
+        + (": everyone named has agreed, and it applies" if e.completes else "")
+    ),
+    "Expectation.ProposalDeclined": lambda e, name, t, who: (
+        f"{name(e.by)} declined the proposal on {t}: {_clip(e.reason)}"
     ),
     "Expectation.DeliverySubmitted": lambda e, name, t, who: f"{who} submitted the delivery of {t}",
     "Expectation.DeliveryAccepted": lambda e, name, t, who: f"{who} accepted the delivery of {t}",

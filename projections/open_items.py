@@ -142,6 +142,17 @@ BOUNCES = Table(
     key=("project_id", "interaction_id", "bounce_id"),
 )
 
+# Whose agreement an expectation's proposal still awaits (the open item's ball goes to the first).
+AGREEMENTS = Table(
+    name="open_agreements",
+    columns={
+        "project_id": "TEXT NOT NULL",
+        "expectation_id": "TEXT NOT NULL",
+        "awaiting": "TEXT NOT NULL",
+    },
+    key=("project_id", "expectation_id"),
+)
+
 OTHER_PARTY = {"team": "client", "client": "team"}
 
 
@@ -157,6 +168,7 @@ class OpenItemsProjection(MemberTracking):
         ZONES,
         COMMITMENT_SOURCES,
         BOUNCES,
+        AGREEMENTS,
         members,
     )
 
@@ -417,13 +429,78 @@ class OpenItemsProjection(MemberTracking):
     ) -> None:
         self._close(view, e, position)
 
+    # ------------------------------------------------- expectations awaiting agreement
+
+    @on(Expectation.Proposed, Expectation.ChangeProposed)
+    def _agreement_proposed(
+        self, view: View, e: Expectation.Proposed | Expectation.ChangeProposed, position: int
+    ) -> None:
+        subject = view.peek(SUBJECTS, (sid(e.project_id), sid(e.originator_id)))
+        title = subject["title"] if subject else ""
+        change = "set" if isinstance(e, Expectation.Proposed) else e.change.value
+        what = {"set": "the new", "revision": "revising the", "withdrawal": "withdrawing the"}
+        awaiting = [p for p in e.agreed_by if p != e.proposed_by]
+        first = awaiting[0] if awaiting else None
+        self._open(
+            view,
+            e,
+            position,
+            kind="expectation_agreement",
+            title=f"Agree to {what[change]} expectation “{title}”",
+            state="awaiting_agreement",
+            ball_person=first,
+            ball_party=self._party(view, e, first),
+            person_a=e.proposed_by,
+            person_b=first,
+        )
+        self._awaiting(view, e, awaiting)
+
+    @staticmethod
+    def _awaiting(view: View, e: LedgerAggregate.Event, awaiting: list[str]) -> None:
+        key = {"project_id": sid(e.project_id), "expectation_id": sid(e.originator_id)}
+        view.put(AGREEMENTS, {**key, "awaiting": orjson.dumps(awaiting).decode()})
+
+    @on(Expectation.AgreementGiven)
+    def _agreement_given(self, view: View, e: Expectation.AgreementGiven, position: int) -> None:
+        key = (sid(e.project_id), sid(e.originator_id))
+        found = view.get(AGREEMENTS, key)
+        if found is None:
+            return
+        awaiting = [p for p in orjson.loads(found["awaiting"]) if p != e.by]
+        if e.completes or not awaiting:
+            view.delete(AGREEMENTS, key)
+            self._close(view, e, position)
+            return
+        self._awaiting(view, e, awaiting)
+        self._move(
+            view,
+            e,
+            position,
+            ball_person=awaiting[0],
+            ball_party=self._party(view, e, awaiting[0]),
+            person_b=awaiting[0],
+        )
+
+    @on(Expectation.ProposalDeclined)
+    def _agreement_declined(
+        self, view: View, e: Expectation.ProposalDeclined, position: int
+    ) -> None:
+        key = (sid(e.project_id), sid(e.originator_id))
+        if view.get(AGREEMENTS, key) is not None:
+            view.delete(AGREEMENTS, key)
+            self._close(view, e, position)
+
     # ----------------------------------------------------------- acknowledgements
 
-    @on(Meeting.Held, StatusReport.Issued, Expectation.Set, Decision.Recorded)
+    @on(Meeting.Held, StatusReport.Issued, Expectation.Set, Expectation.Proposed, Decision.Recorded)
     def _subject(
         self,
         view: View,
-        e: Meeting.Held | StatusReport.Issued | Expectation.Set | Decision.Recorded,
+        e: Meeting.Held
+        | StatusReport.Issued
+        | Expectation.Set
+        | Expectation.Proposed
+        | Decision.Recorded,
         position: int,
     ) -> None:
         title = subject_title(e)

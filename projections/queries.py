@@ -34,7 +34,13 @@ from projections.audit import (
     person_key,
 )
 from projections.commitments import COMMITMENTS
-from projections.expectations import CHANGE_REQUESTS, EXPECTATIONS, HISTORY
+from projections.expectations import (
+    CHANGE_REQUESTS,
+    EXPECTATIONS,
+    HISTORY,
+    PROPOSAL_LOG,
+    PROPOSALS,
+)
 from projections.framework import View, Where, iso, parse_iso
 from projections.metrics import ACKS, ISSUES, MESSAGES
 from projections.open_items import CADENCE_REPORTS, CADENCES, OPEN_ITEMS, ZONES
@@ -246,16 +252,40 @@ def _change_requests(view: View, project_id: str) -> dict[str, Any]:
     }
 
 
+def _awaiting_agreement(p: dict[str, Any]) -> dict[str, Any]:
+    agreed_by = orjson.loads(p["agreed_by"])
+    agreed = orjson.loads(p["agreed"])
+    return {
+        "proposal_version": p["proposal_version"],
+        "change": p["change"],
+        "value": orjson.loads(p["value"]) if p["value"] else None,
+        "reason": p["reason"],
+        "proposed_by": p["proposed_by"],
+        "proposed_at": p["proposed_at"],
+        "agreed_by": agreed_by,
+        "agreed": agreed,
+        "awaiting": [person for person in agreed_by if person not in agreed],
+    }
+
+
 def expectations(views: Views, project_id: str) -> list[dict[str, Any]]:
     """The current baseline: every expectation with its value and the provenance of every value
-    it has had (which event set it, which approved change request revised it, who agreed)."""
+    it has had (which event set it, which approved change request revised it, who agreed) — and,
+    after them, items proposed for it (state ``proposed``, no value yet). A set, revision or
+    withdrawal still awaiting someone's agreement is under ``awaiting_agreement``."""
     view = views["expectations"]
     history = _history_by_expectation(view, project_id)
     crs = _change_requests(view, project_id)
+    proposals = {
+        p["expectation_id"]: p
+        for p in view.select(
+            PROPOSALS, Where(eq={"project_id": project_id}), order_by=("proposed_position",)
+        )
+    }
     rows = view.select(
         EXPECTATIONS, Where(eq={"project_id": project_id}), order_by=("set_position",)
     )
-    return [
+    entries = [
         {
             "id": r["expectation_id"],
             "kind": r["kind"],
@@ -266,9 +296,31 @@ def expectations(views: Views, project_id: str) -> list[dict[str, Any]]:
             "agreed_by": orjson.loads(r["agreed_by"]),
             "revisions": r["revisions"],
             "provenance": _provenance(history.get(r["expectation_id"], []), crs),
+            "awaiting_agreement": (
+                _awaiting_agreement(proposals[r["expectation_id"]])
+                if r["expectation_id"] in proposals
+                else None
+            ),
         }
         for r in rows
     ]
+    entries += [
+        {
+            "id": p["expectation_id"],
+            "kind": p["kind"],
+            "title": p["title"],
+            "value": None,
+            "state": "proposed",
+            "delivery": None,
+            "agreed_by": [],
+            "revisions": 0,
+            "provenance": [],
+            "awaiting_agreement": _awaiting_agreement(p),
+        }
+        for p in proposals.values()
+        if p["change"] == "set"
+    ]
+    return entries
 
 
 def baseline_recorded_later(views: Views, project_id: str, instants: list[datetime]) -> int:
@@ -314,10 +366,58 @@ def baseline_as_of(
     return result
 
 
+def awaiting_as_of(
+    views: Views, project_id: str, instant: datetime, basis: str = "occurred"
+) -> dict[str, dict[str, Any]]:
+    """The proposals that awaited agreement at ``instant`` (on ``basis``): expectation id →
+    its ``kind``, ``title`` and ``awaiting`` (what :func:`expectations` gives as
+    ``awaiting_agreement``, with who had agreed by then)."""
+    column = "recorded_at" if basis == "recorded" else "occurred_at"
+    at = 2 if basis == "recorded" else 1
+    cutoff = iso(instant) or ""
+    found: dict[str, dict[str, Any]] = {}
+    for entry in views["expectations"].select(PROPOSAL_LOG, Where(eq={"project_id": project_id})):
+        row = orjson.loads(entry["row"])
+        made = entry["recorded_at"] if basis == "recorded" else row["proposed_at"]
+        ended = entry[f"ended_{column}"]
+        if made > cutoff or (ended is not None and ended <= cutoff):
+            continue
+        agreed = [row["proposed_by"]] + [
+            a[0] for a in orjson.loads(entry["agreements"]) if a[at] <= cutoff
+        ]
+        found[row["expectation_id"]] = {
+            "kind": row["kind"],
+            "title": row["title"],
+            "awaiting": _awaiting_agreement({**row, "agreed": orjson.dumps(agreed).decode()}),
+        }
+    return found
+
+
 def expectations_as_of(
     views: Views, project_id: str, instant: datetime, basis: str = "occurred"
 ) -> list[dict[str, Any]]:
-    return list(baseline_as_of(views, project_id, instant, basis).values())
+    """The baseline at ``instant`` (:func:`baseline_as_of`), each item with what awaited
+    agreement on it then, followed by the items then proposed for it (state ``proposed``)."""
+    baseline = baseline_as_of(views, project_id, instant, basis)
+    awaiting = awaiting_as_of(views, project_id, instant, basis)
+    entries = [
+        {**e, "awaiting_agreement": awaiting[eid]["awaiting"] if eid in awaiting else None}
+        for eid, e in baseline.items()
+    ]
+    entries += [
+        {
+            "id": eid,
+            "kind": a["kind"],
+            "title": a["title"],
+            "value": None,
+            "state": "proposed",
+            "provenance": [],
+            "awaiting_agreement": a["awaiting"],
+        }
+        for eid, a in awaiting.items()
+        if eid not in baseline and a["awaiting"]["change"] == "set"
+    ]
+    return entries
 
 
 def expectations_diff(

@@ -39,3 +39,14 @@ def project_with_members(ledger: Ledger, *others: MemberSpec, auditor: bool = Tr
 def positions(ledger: Ledger) -> int:
     """The position of the latest event (how many events are stored)."""
     return ledger.event_log.head()
+
+
+def agree_to_expectation(ledger: Ledger, project_id: UUID, expectation_id: UUID) -> None:
+    """Everyone the expectation's pending proposal awaits agrees to it, each with their own
+    credential (consent belongs to its owner); the last agreement applies it."""
+    proposal = ledger.get_expectation(project_id, expectation_id).pending_proposal
+    assert proposal is not None, "nothing awaits agreement"
+    for person in proposal.awaiting:
+        ledger.agree_expectation(
+            person, project_id, expectation_id, proposal_version=proposal.version
+        )

@@ -10,6 +10,7 @@ from ledger.domain.acknowledgement import acknowledgement_request_id
 from ledger.interchange.demo import AUDITOR, CLIENT, DEV, PM, SPONSOR, record_demo
 from ledger.service.application import Ledger
 from ledger.service.commands.interactions import MessageVariant
+from tests.builders import agree_to_expectation
 
 
 def record_tour(ledger: Ledger, *, close: bool = True) -> UUID:
@@ -221,6 +222,7 @@ def record_tour(ledger: Ledger, *, close: bool = True) -> UUID:
         value={"text": "PDF style guide"},
         agreed_by=[PM, SPONSOR],
     ).id
+    agree_to_expectation(ledger, p, d)
     ledger.submit_delivery(PM, p, d, note="v1")
     ledger.reject_delivery(SPONSOR, p, d, reason="colours wrong")
     ledger.submit_delivery(PM, p, d, note="v2")
@@ -233,7 +235,9 @@ def record_tour(ledger: Ledger, *, close: bool = True) -> UUID:
         value={"text": "Client hosts"},
         agreed_by=[PM, SPONSOR],
     ).id
+    agree_to_expectation(ledger, p, a)
     ledger.withdraw_expectation(PM, p, a, agreed_by=[PM, SPONSOR], reason="we host now")
+    agree_to_expectation(ledger, p, a)
 
     # Change requests: rejected, withdrawn, approved and implemented.
     ms = ledger.set_expectation(
@@ -244,6 +248,7 @@ def record_tour(ledger: Ledger, *, close: bool = True) -> UUID:
         value={"date": (now + timedelta(days=60)).date()},
         agreed_by=[PM, SPONSOR],
     ).id
+    agree_to_expectation(ledger, p, ms)
     cr1 = ledger.request_change(
         SPONSOR, p, title="Dark mode", description="d", rationale="r", affected_expectations=[ms]
     ).id

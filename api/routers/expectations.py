@@ -1,5 +1,6 @@
-"""Expectations (the agreed baseline): set, read, list; revise or withdraw by agreement;
-submit, accept or reject a delivery. Revisions by change request happen on its approval."""
+"""Expectations (the agreed baseline): set, read, list; revise or withdraw by agreement —
+proposed, then agreed in person by everyone named; submit, accept or reject a delivery.
+Revisions by change request happen on its approval."""
 
 from __future__ import annotations
 
@@ -37,7 +38,9 @@ from api.schemas.expectations import (
     DeliveryAccept,
     DeliveryReject,
     DeliverySubmit,
+    ExpectationAgree,
     ExpectationCreate,
+    ExpectationDecline,
     ExpectationPublic,
     ExpectationRevise,
     ExpectationsPublic,
@@ -67,7 +70,8 @@ def set_expectation(
     ledger: LedgerDep,
     response: Response,
 ) -> ExpectationPublic:
-    """Add an item to the agreed baseline."""
+    """Add an item to the agreed baseline; naming others in `agreed_by` proposes it, and it
+    joins when each of them agreed (`/agree`)."""
     result = ledger.set_expectation(
         access.email, access.project_id, **body.arguments(), idempotency_key=key
     )
@@ -106,7 +110,8 @@ def revise_expectation(
     ledger: LedgerDep,
     response: Response,
 ) -> ExpectationPublic:
-    """Revise by agreement between the sides."""
+    """Propose a revision by agreement between the sides; it applies when everyone named in
+    `agreed_by` agreed in person (`/agree`)."""
     result = ledger.revise_expectation(
         access.email,
         access.project_id,
@@ -126,8 +131,52 @@ def withdraw_expectation(
     ledger: LedgerDep,
     response: Response,
 ) -> ExpectationPublic:
-    """Withdraw by agreement between the sides."""
+    """Propose a withdrawal by agreement between the sides; it applies when everyone named in
+    `agreed_by` agreed in person (`/agree`)."""
     result = ledger.withdraw_expectation(
+        access.email,
+        access.project_id,
+        expectation_id,
+        **body.arguments(),
+        expected_version=if_match,
+    )
+    return _answer(ledger, access, response, result)
+
+
+@router.post("/{expectation_id:uuid}/agree", responses=STEP, dependencies=[IDEMPOTENT])
+def agree_expectation(
+    access: ProjectRecorder,
+    expectation_id: ExpectationId,
+    body: ExpectationAgree,
+    if_match: IfMatch,
+    ledger: LedgerDep,
+    response: Response,
+) -> ExpectationPublic:
+    """Agree, with your own token, to the set, revision or withdrawal awaiting you (or, with
+    `attributed_to`, for the member who named you their delegate). The last agreement awaited
+    applies it. Nobody agrees for someone else: naming them is refused (403)."""
+    result = ledger.agree_expectation(
+        access.email,
+        access.project_id,
+        expectation_id,
+        **body.arguments(),
+        expected_version=if_match,
+    )
+    return _answer(ledger, access, response, result)
+
+
+@router.post("/{expectation_id:uuid}/decline", responses=STEP, dependencies=[IDEMPOTENT])
+def decline_expectation(
+    access: ProjectRecorder,
+    expectation_id: ExpectationId,
+    body: ExpectationDecline,
+    if_match: IfMatch,
+    ledger: LedgerDep,
+    response: Response,
+) -> ExpectationPublic:
+    """Decline the proposal awaiting agreement (anyone it names, its proposer included): the
+    baseline stays as it was."""
+    result = ledger.decline_expectation(
         access.email,
         access.project_id,
         expectation_id,

@@ -21,7 +21,12 @@ from api.schemas.common import (
     Text,
     Title,
 )
-from ledger.domain.expectation import DeliveryState, ExpectationKind, ExpectationState
+from ledger.domain.expectation import (
+    AgreementChange,
+    DeliveryState,
+    ExpectationKind,
+    ExpectationState,
+)
 
 
 class ExpectationValueModel(RequestModel):
@@ -49,12 +54,20 @@ class ExpectationValueModel(RequestModel):
     deadline: dt.date | None = Field(default=None, description="A goal's deadline.")
 
 
+AGREED_BY = (
+    "Who agrees: you agree by recording it; everyone else named agrees in person "
+    "(`POST .../agree`) before it applies."
+)
+
+
 class ExpectationCreate(Envelope):
     kind: ExpectationKind = Field(description="What kind of baseline item it is.")
     title: Title = Field(description="A short name for it.")
     value: ExpectationValueModel = Field(description="The agreed value.")
     agreed_by: list[Email] = Field(
-        default=[], max_length=MAX_PEOPLE, description="The members who agreed to it."
+        default=[],
+        max_length=MAX_PEOPLE,
+        description=AGREED_BY + " Empty (or only you): it joins the baseline at once.",
     )
     source: SourceModel | None = Field(default=None, description="Where it was agreed.")
 
@@ -64,7 +77,7 @@ class ExpectationRevise(Envelope):
     agreed_by: list[Email] = Field(
         min_length=1,
         max_length=MAX_PEOPLE,
-        description="Who agreed: at least one client-side and one team-side member.",
+        description=AGREED_BY + " At least one client-side and one team-side member.",
     )
     reason: Text = Field(description="Why it changes.")
 
@@ -73,9 +86,25 @@ class ExpectationWithdraw(Envelope):
     agreed_by: list[Email] = Field(
         min_length=1,
         max_length=MAX_PEOPLE,
-        description="Who agreed: at least one client-side and one team-side member.",
+        description=AGREED_BY + " At least one client-side and one team-side member.",
     )
     reason: Text = Field(description="Why it is withdrawn.")
+
+
+class ExpectationAgree(Envelope):
+    proposal_version: int = Field(
+        ge=1,
+        description=(
+            "The version of the proposal you agree to (`proposal.version`): a newer proposal "
+            "is not agreed by mistake. `attributed_to`: the member you agree for, as the "
+            "delegate they named."
+        ),
+    )
+
+
+class ExpectationDecline(Envelope):
+    proposal_version: int = Field(ge=1, description="The version of the proposal you decline.")
+    reason: Text = Field(description="Why you decline it.")
 
 
 class DeliverySubmit(Envelope):
@@ -105,18 +134,38 @@ class ExpectationValuePublic(BaseModel):
     deadline: dt.date | None = Field(description="A goal's deadline.")
 
 
+class AgreementProposalPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int = Field(description="Name it when you agree or decline.")
+    change: AgreementChange = Field(description="`set`, `revision` or `withdrawal`.")
+    value: ExpectationValuePublic | None = Field(description="The proposed value, if any.")
+    reason: str = Field(description="Why, as proposed.")
+    proposed_by: str = Field(description="Who proposed it (and so agreed to it).")
+    agreed_by: list[str] = Field(description="Everyone whose agreement it needs.")
+    agreed: list[str] = Field(description="Who has agreed, each in person or by a delegate.")
+    awaiting: list[str] = Field(description="Whose agreement it still awaits.")
+
+
 class ExpectationPublic(ItemPublic):
     kind: ExpectationKind = Field(description="What kind of baseline item it is.")
     title: str = Field(description="Its short name.")
     value: ExpectationValuePublic = Field(description="The value agreed now.")
     agreed_by: list[str] = Field(description="Who agreed to the current value.")
     source: SourcePublic | None = Field(description="Where it was agreed.")
-    state: ExpectationState = Field(description="Active or withdrawn.")
+    state: ExpectationState = Field(
+        description="Active or withdrawn; proposed (awaiting agreement) or declined."
+    )
     delivery: DeliveryState | None = Field(
         description="For milestones and deliverables: where the delivery stands."
     )
     change_request_ids: list[UUID] = Field(
         description="The approved change requests that revised or withdrew it."
+    )
+    proposal: AgreementProposalPublic | None = Field(
+        default=None,
+        validation_alias="pending_proposal",
+        description="A set, revision or withdrawal awaiting agreement, and whose.",
     )
 
 

@@ -112,8 +112,9 @@ class OpenItem(BaseModel):
     )
     kind: str = Field(
         description="commitment, change_request, acknowledgement, question, problem, "
-        "complaint, feedback, suggestion, risk, missed_cadence or undelivered (a commitment "
-        "made in a message that bounced)."
+        "complaint, feedback, suggestion, risk, missed_cadence, undelivered (a commitment "
+        "made in a message that bounced) or expectation_agreement (an expectation's set, "
+        "revision or withdrawal awaiting someone's agreement: the id is the expectation's)."
     )
     title: str
     state: str = Field(description="Where the item stands, e.g. `awaiting_decision`.")
@@ -162,14 +163,36 @@ class ProvenanceStep(BaseModel):
     reason: str | None
 
 
+class AwaitingAgreement(BaseModel):
+    """A set, revision or withdrawal proposed by agreement: it applies when everyone in
+    `agreed_by` agreed with their own credential (or a delegate they named)."""
+
+    proposal_version: int = Field(
+        description="The version to name in `POST .../expectations/{id}/agree` (or `/decline`)."
+    )
+    change: str = Field(description="`set`, `revision` or `withdrawal`.")
+    value: dict[str, Any] | None = Field(description="The proposed value (none to withdraw).")
+    reason: str
+    proposed_by: str = Field(description="Who proposed it (and so agreed to it).")
+    proposed_at: str = Field(description="When it was proposed.")
+    agreed_by: list[str] = Field(description="Everyone whose agreement it needs.")
+    agreed: list[str] = Field(description="Who has agreed so far, each in person.")
+    awaiting: list[str] = Field(description="Whose agreement it still awaits: their move.")
+
+
 class BaselineEntry(BaseModel):
     id: str
     kind: str
     title: str
     value: dict[str, Any] | None
-    state: str = Field(description="`active` or `withdrawn`.")
+    state: str = Field(
+        description="`active` or `withdrawn`; `proposed` for an item awaiting agreement."
+    )
     provenance: list[ProvenanceStep] = Field(
         description="Every value it has had: which event set it, which approved change revised it."
+    )
+    awaiting_agreement: AwaitingAgreement | None = Field(
+        default=None, description="What awaits agreement on it, and whose."
     )
 
 

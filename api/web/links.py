@@ -24,6 +24,7 @@ _OPEN_ITEM_KINDS = {
     "commitment": "commitments",
     "change_request": "change-requests",
     "acknowledgement": "acknowledgements",
+    "expectation_agreement": "expectations",
     "risk": "risks",
     **dict.fromkeys(_ISSUE_KINDS, "issues"),
 }

@@ -82,6 +82,7 @@ ENUMS: tuple[type[StrEnum], ...] = (
     expectation.ExpectationState,
     expectation.DeliveryState,
     expectation.RevisionCause,
+    expectation.AgreementChange,
     change_request.ChangeRequestState,
     decision.DecisionState,
 )

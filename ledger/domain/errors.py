@@ -21,7 +21,12 @@ class InvalidTransitionError(DomainError):
 
 
 class NotPermittedError(DomainError):
-    """The person asking may not take this step (wrong side, wrong role, not themself)."""
+    """The person asking may not take this step (wrong side, wrong role, not themself).
+    ``field``, when given, names the input that asked for it (``attributed_to``...)."""
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class NotFoundError(DomainError, LookupError):

@@ -5,6 +5,17 @@ Lifecycle::
     active ──revise (agreement or approved change request)──> active (new value)
       └──withdraw (agreement or approved change request)──> withdrawn
 
+Consent belongs to its owner: an agreement names who agrees, and each named person's agreement
+counts only when it comes from their own credential (or a delegate they named). A set, revision
+or withdrawal that names others than its proposer is first a *proposal*, agreed by its proposer;
+every other named person agrees to it themself (``AgreementGiven``), and the last agreement
+applies it::
+
+    proposed ──agree (everyone named)──> active         (a new item)
+       └──decline (anyone named)──> declined
+    active (proposal pending) ──agree (everyone named)──> active (new value) / withdrawn
+       └──decline (anyone named)──> active (unchanged)
+
 Milestones and deliverables also carry a delivery::
 
     (none) ──submit (team)──> submitted ──accept (client)──> accepted
@@ -63,6 +74,10 @@ class ExpectationKind(StrEnum):
 class ExpectationState(StrEnum):
     ACTIVE = "active"
     WITHDRAWN = "withdrawn"
+    #: Proposed for the baseline, awaiting the agreement of people it names.
+    PROPOSED = "proposed"
+    #: Proposed, and declined by someone it named: it never joined the baseline.
+    DECLINED = "declined"
 
 
 class DeliveryState(StrEnum):
@@ -76,6 +91,14 @@ class RevisionCause(StrEnum):
 
     CHANGE_REQUEST = "change_request"
     AGREEMENT = "agreement"
+
+
+class AgreementChange(StrEnum):
+    """What a proposal awaiting agreement would do to the baseline."""
+
+    SET = "set"
+    REVISION = "revision"
+    WITHDRAWAL = "withdrawal"
 
 
 _VALUE_FIELDS = (
@@ -172,6 +195,27 @@ class ExpectationValue(ImmutableModel):
         return self
 
 
+class AgreementProposal(ImmutableModel):
+    """A set, revision or withdrawal awaiting the agreement of the people it names.
+
+    ``version`` is the expectation's version at the event that proposed it (an agreement names
+    it, so nobody agrees to a proposal they have not seen); ``agreed`` lists who has agreed so
+    far, each by their own credential or a delegate they named."""
+
+    version: int
+    change: AgreementChange
+    value: ExpectationValue | None = None
+    reason: str
+    proposed_by: str
+    agreed_by: tuple[str, ...]
+    agreed: tuple[str, ...]
+
+    @property
+    def awaiting(self) -> tuple[str, ...]:
+        """The people named whose agreement is still awaited, in the order named."""
+        return tuple(p for p in self.agreed_by if p not in self.agreed)
+
+
 class Expectation(LedgerAggregate):
     if TYPE_CHECKING:
         kind: ExpectationKind
@@ -182,10 +226,13 @@ class Expectation(LedgerAggregate):
         state: ExpectationState
         delivery: DeliveryState | None
         change_request_ids: tuple[UUID, ...]
+        proposal: AgreementProposal | None
 
     class Set(LedgerAggregate.Created):
-        """An item joins the agreed baseline; ``agreed_by`` names the members who agreed to it
-        (it may be empty when the source shows the agreement). By: any member who records."""
+        """An item joins the agreed baseline at once: ``agreed_by`` is empty (the source shows
+        the agreement) or names only the person it is recorded for. An item that names others
+        is proposed instead (``Proposed``). By: any member who records. (Before consent belonged
+        to its owner, ``agreed_by`` here could name anyone, as the recorder said.)"""
 
         kind: ExpectationKind
         title: str
@@ -203,11 +250,110 @@ class Expectation(LedgerAggregate):
             aggregate.state = ExpectationState.ACTIVE
             aggregate.delivery = None
             aggregate.change_request_ids = ()
+            aggregate.proposal = None
+
+    class Proposed(LedgerAggregate.Created):
+        """An item is proposed for the baseline by ``proposed_by`` (who agrees to it by
+        proposing), naming in ``agreed_by`` everyone whose agreement it needs. It joins the
+        baseline when the last of them agrees (``AgreementGiven``). By: any member who records,
+        for themself or as a delegate of ``proposed_by``."""
+
+        kind: ExpectationKind
+        title: str
+        value: ExpectationValue
+        agreed_by: tuple[str, ...]
+        source: Source | None
+        proposed_by: str
+
+        def apply(self, aggregate: Expectation) -> None:
+            super().apply(aggregate)
+            aggregate.kind = self.kind
+            aggregate.title = self.title
+            aggregate.value = self.value
+            aggregate.agreed_by = ()
+            aggregate.source = self.source
+            aggregate.state = ExpectationState.PROPOSED
+            aggregate.delivery = None
+            aggregate.change_request_ids = ()
+            aggregate.proposal = AgreementProposal(
+                version=self.originator_version,
+                change=AgreementChange.SET,
+                value=self.value,
+                reason="",
+                proposed_by=self.proposed_by,
+                agreed_by=self.agreed_by,
+                agreed=(self.proposed_by,),
+            )
+
+    class ChangeProposed(LedgerAggregate.Event):
+        """A revision (``value``) or a withdrawal of the item is proposed by ``proposed_by``,
+        who agrees to it by proposing; ``agreed_by`` names everyone whose agreement it needs (at
+        least one member of each side). It applies when the last of them agrees. By: any member
+        who records, for themself or as a delegate of ``proposed_by``."""
+
+        change: AgreementChange
+        value: ExpectationValue | None
+        reason: str
+        agreed_by: tuple[str, ...]
+        proposed_by: str
+
+        def apply(self, aggregate: Expectation) -> None:
+            aggregate.proposal = AgreementProposal(
+                version=self.originator_version,
+                change=self.change,
+                value=self.value,
+                reason=self.reason,
+                proposed_by=self.proposed_by,
+                agreed_by=self.agreed_by,
+                agreed=(self.proposed_by,),
+            )
+
+    class AgreementGiven(LedgerAggregate.Event):
+        """``by`` agrees to the proposal of version ``proposal_version``; ``completes`` when
+        they were the last awaited, and the proposal then applies (the item joins the baseline,
+        takes the new value, or is withdrawn). By: ``by`` themself, or a delegate they named."""
+
+        by: str
+        proposal_version: int
+        completes: bool
+
+        def apply(self, aggregate: Expectation) -> None:
+            proposal = aggregate.pending_proposal
+            if proposal is None:  # pragma: no cover - the command checked it
+                return
+            proposal = proposal.model_copy(update={"agreed": (*proposal.agreed, self.by)})
+            if not self.completes:
+                aggregate.proposal = proposal
+                return
+            aggregate.proposal = None
+            aggregate.agreed_by = proposal.agreed_by
+            if proposal.change is AgreementChange.SET:
+                aggregate.state = ExpectationState.ACTIVE
+            elif proposal.change is AgreementChange.REVISION and proposal.value is not None:
+                aggregate.value = proposal.value
+            elif proposal.change is AgreementChange.WITHDRAWAL:
+                aggregate.state = ExpectationState.WITHDRAWN
+
+    class ProposalDeclined(LedgerAggregate.Event):
+        """``by``, named in the proposal of version ``proposal_version``, declines it (its
+        proposer may so take it back); the baseline stays as it was, and a proposed item never
+        joins it. By: ``by`` themself, or a delegate they named."""
+
+        by: str
+        proposal_version: int
+        reason: str
+
+        def apply(self, aggregate: Expectation) -> None:
+            proposal = aggregate.pending_proposal
+            aggregate.proposal = None
+            if proposal is not None and proposal.change is AgreementChange.SET:
+                aggregate.state = ExpectationState.DECLINED
 
     class Revised(LedgerAggregate.Event):
-        """The agreed value changes. By: any member who records, when both sides agreed
-        (``agreed_by`` holds a client-side and a team-side member); or the client approver
-        approving a change request (``change_request_id``), in the same save."""
+        """The agreed value changes. By: the client approver approving a change request
+        (``change_request_id``), in the same save. Revisions by agreement are proposed
+        (``ChangeProposed``) and agreed (``AgreementGiven``) since consent belongs to its owner;
+        earlier ones were recorded here, ``agreed_by`` as the recorder named them."""
 
         value: ExpectationValue
         cause: RevisionCause
@@ -225,8 +371,8 @@ class Expectation(LedgerAggregate):
                 )
 
     class Withdrawn(LedgerAggregate.Event):
-        """The item leaves the baseline. By: any member who records, when both sides agreed
-        (``agreed_by``); or the client approver approving a change request, in the same save."""
+        """The item leaves the baseline. By: the client approver approving a change request, in
+        the same save. Withdrawals by agreement are proposed and agreed, as revisions are."""
 
         cause: RevisionCause
         change_request_id: UUID | None
@@ -297,6 +443,136 @@ class Expectation(LedgerAggregate):
             agreed_by=_distinct(agreed_by, "agreed_by"),
             source=source,
         )
+
+    @classmethod
+    def propose(
+        cls,
+        act: Act,
+        *,
+        id: UUID,
+        project_id: UUID,
+        kind: ExpectationKind,
+        title: str,
+        value: ExpectationValue,
+        agreed_by: tuple[str, ...],
+        proposed_by: str,
+        source: Source | None = None,
+    ) -> Expectation:
+        """Propose a new item; it joins the baseline when everyone in ``agreed_by`` (member
+        emails, checked by the caller, ``proposed_by`` among them) agreed."""
+        if not isinstance(kind, ExpectationKind):
+            raise InvalidInputError("kind", "must be an expectation kind")
+        agreed = _named(agreed_by, proposed_by)
+        return cls._open(
+            cls.Proposed,
+            id=id,
+            project_id=project_id,
+            act=act,
+            kind=kind,
+            title=require_text(title, "title", max_length=500),
+            value=value.check_for(kind),
+            agreed_by=agreed,
+            source=source,
+            proposed_by=proposed_by,
+        )
+
+    @property
+    def pending_proposal(self) -> AgreementProposal | None:
+        """The proposal awaiting agreement, if any."""
+        return getattr(self, "proposal", None)  # items snapshotted before proposals: none
+
+    def propose_change(
+        self,
+        act: Act,
+        *,
+        value: ExpectationValue | None,
+        agreed_by: tuple[str, ...],
+        proposed_by: str,
+        reason: str,
+    ) -> None:
+        """Propose a revision to ``value`` (or, with ``value=None``, a withdrawal), agreed by
+        ``proposed_by``; it applies when everyone in ``agreed_by`` agreed (at least one member
+        of each side: checked by the caller)."""
+        if value is None:
+            self.check_withdrawal()
+            change = AgreementChange.WITHDRAWAL
+        else:
+            value = self.check_revision(value)
+            change = AgreementChange.REVISION
+        pending = self.pending_proposal
+        if pending is not None:
+            raise InvalidTransitionError(
+                f"a {pending.change} (version {pending.version}) already awaits the agreement "
+                f"of {', '.join(pending.awaiting)}: it is agreed or declined first"
+            )
+        self._record(
+            self.ChangeProposed,
+            act,
+            change=change,
+            value=value,
+            reason=require_text(reason, "reason"),
+            agreed_by=_named(agreed_by, proposed_by),
+            proposed_by=proposed_by,
+        )
+
+    def agree(self, act: Act, *, by: str, proposal_version: int) -> None:
+        """``by`` (the act's principal, whose consent the caller checked) agrees to the pending
+        proposal; the last agreement awaited applies it."""
+        proposal = self._proposal_naming(by, proposal_version, "agree to")
+        if by in proposal.agreed:
+            raise InvalidTransitionError(f"{by} has already agreed to this {proposal.change}")
+        completes = proposal.awaiting == (by,)
+        if completes:
+            self._require_still_applicable(proposal)
+        self._record(
+            self.AgreementGiven,
+            act,
+            by=by,
+            proposal_version=proposal.version,
+            completes=completes,
+        )
+
+    def decline(self, act: Act, *, by: str, proposal_version: int, reason: str) -> None:
+        """``by`` (named in the pending proposal) declines it; nothing of it applies."""
+        proposal = self._proposal_naming(by, proposal_version, "decline")
+        self._record(
+            self.ProposalDeclined,
+            act,
+            by=by,
+            proposal_version=proposal.version,
+            reason=require_text(reason, "reason"),
+        )
+
+    def _require_still_applicable(self, proposal: AgreementProposal) -> None:
+        """A change request may have revised or withdrawn the item since the proposal."""
+        if proposal.change is AgreementChange.SET:
+            return
+        if not self.is_changeable or (
+            proposal.change is AgreementChange.REVISION and proposal.value == self.value
+        ):
+            raise InvalidTransitionError(
+                f"the expectation changed since this {proposal.change} was proposed "
+                f"(it is {self.state}, delivery {self.delivery or 'none'}): decline it"
+            )
+
+    def _proposal_naming(self, by: str, version: int, step: str) -> AgreementProposal:
+        proposal = self.pending_proposal
+        if proposal is None:
+            raise InvalidTransitionError("nothing on this expectation awaits agreement")
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise InvalidInputError("proposal_version", "must be a whole number")
+        if version != proposal.version:
+            raise InvalidTransitionError(
+                f"the proposal awaiting agreement is version {proposal.version}, not {version}: "
+                "read it again before you answer"
+            )
+        if by not in proposal.agreed_by:
+            raise NotPermittedError(
+                f"{by} is not named in this {proposal.change}'s agreed_by: only "
+                f"{', '.join(proposal.agreed_by)} may {step} it",
+                field="agreed_by",
+            )
+        return proposal
 
     @property
     def is_active(self) -> bool:
@@ -437,6 +713,12 @@ def _check_cause(cause: RevisionCause, change_request_id: UUID | None) -> None:
         raise InvalidInputError("change_request_id", "name the approved change request")
     if cause is RevisionCause.AGREEMENT and change_request_id is not None:
         raise InvalidInputError("change_request_id", "an agreement names no change request")
+
+
+def _named(agreed_by: tuple[str, ...], proposed_by: str) -> tuple[str, ...]:
+    """Who a proposal names: ``agreed_by``, its proposer first when not named."""
+    agreed = _distinct(agreed_by, "agreed_by")
+    return agreed if proposed_by in agreed else (proposed_by, *agreed)
 
 
 def _distinct(emails: tuple[str, ...], field: str) -> tuple[str, ...]:

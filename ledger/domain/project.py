@@ -446,7 +446,8 @@ class Project(LedgerAggregate):
         raise NotPermittedError(
             f"{step} is the consent of {act.attributed_to}: only their own credential or a "
             f"delegate they named may give it, not {act.actor}. Record what they said as an "
-            "interaction and send them an acknowledgement request"
+            "interaction and send them an acknowledgement request",
+            field="attributed_to",
         )
 
     def party_of(self, email: str) -> Party:

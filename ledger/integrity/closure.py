@@ -288,7 +288,14 @@ def assign_roles(scope: Mapping[str, Any], events: Sequence[ClosureEvent]) -> di
     return roles
 
 
-_PARTY_FIELDS: Final = ("promisor", "promisee", "requested_by", "raised_by", "person")
+_PARTY_FIELDS: Final = (
+    "promisor",
+    "promisee",
+    "requested_by",
+    "raised_by",
+    "person",
+    "proposed_by",
+)
 _DECISIONS: Final = frozenset(
     (
         "ChangeRequest.Approved",
@@ -298,6 +305,8 @@ _DECISIONS: Final = frozenset(
         "Commitment.Released",
         "Expectation.DeliveryAccepted",
         "Expectation.DeliveryRejected",
+        "Expectation.AgreementGiven",
+        "Expectation.ProposalDeclined",
         "AcknowledgementRequest.Acknowledged",
         "AcknowledgementRequest.Disputed",
         "Issue.SolutionChosen",

@@ -78,6 +78,41 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+def agreed_history(history: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """An expectation's history as the baseline saw it: a proposal (``Proposed``,
+    ``ChangeProposed``) counts only at the agreement that completed it, which then reads as the
+    ``Set``, ``Revised`` or ``Withdrawn`` it applied (with who agreed); declined proposals and
+    agreements that did not complete one are left out."""
+    applied: list[Mapping[str, Any]] = []
+    pending: tuple[str, dict[str, Any]] | None = None
+    for e in history:
+        t, f = e["type"], dict(e["fields"] or {})
+        if t == "Expectation.Proposed":
+            keep = ("kind", "title", "value", "agreed_by", "source")
+            pending = ("Expectation.Set", {k: f.get(k) for k in keep})
+        elif t == "Expectation.ChangeProposed":
+            withdrawal = f.get("change") == "withdrawal"
+            pending = (
+                "Expectation.Withdrawn" if withdrawal else "Expectation.Revised",
+                {
+                    "value": f.get("value"),
+                    "reason": f.get("reason"),
+                    "agreed_by": f.get("agreed_by"),
+                    "cause": "agreement",
+                    "change_request_id": None,
+                },
+            )
+        elif t == "Expectation.ProposalDeclined":
+            pending = None
+        elif t == "Expectation.AgreementGiven":
+            if f.get("completes") and pending is not None:
+                applied.append({**e, "type": pending[0], "fields": {**f, **pending[1]}})
+                pending = None
+        else:
+            applied.append(e)
+    return applied
+
+
 class _Page:
     def __init__(self, data: ReportInput) -> None:
         self.data = data
@@ -88,6 +123,9 @@ class _Page:
         self.items: dict[str, list[Mapping[str, Any]]] = {}
         for e in self.events:
             self.items.setdefault(e["originator_id"], []).append(e)
+        for item_id, history in self.items.items():
+            if history[0]["type"] in ("Expectation.Set", "Expectation.Proposed"):
+                self.items[item_id] = agreed_history(history) or history
         self.project = next(
             (e["fields"] or {} for e in self.events if e["type"] == "Project.Opened"), {}
         )

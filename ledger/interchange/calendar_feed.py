@@ -124,7 +124,9 @@ def _commitments(ledger: Ledger, project: Project, person: str) -> Iterator[Date
 
 
 def _milestones(ledger: Ledger, project: Project) -> Iterator[Dated]:
-    for item in project_items(ledger, project.id, Expectation, Expectation.Set):
+    for item in project_items(
+        ledger, project.id, Expectation, (Expectation.Set, Expectation.Proposed)
+    ):
         e = item.aggregate
         dated = e.kind in (ExpectationKind.MILESTONE, ExpectationKind.DELIVERABLE)
         if not dated or e.state is not ExpectationState.ACTIVE or e.value.date is None:

@@ -197,6 +197,18 @@ class _Demo:
                 occurred_at=self.day(0, 11),
                 idempotency_key=self.key(f"expectation:{name}"),
             ).id
+        # The PM proposed the baseline naming the sponsor; the sponsor agrees in person (an
+        # agreement someone else records "for" them would not count).
+        for expectation_id in ids.values():
+            proposal = self.ledger.get_expectation(self.p, expectation_id).pending_proposal
+            if proposal is not None and SPONSOR in proposal.awaiting:
+                self.ledger.agree_expectation(
+                    SPONSOR,
+                    self.p,
+                    expectation_id,
+                    proposal_version=proposal.version,
+                    occurred_at=self.day(0, 12),
+                )
         return ids
 
     def kickoff_meeting(self) -> None:

@@ -65,12 +65,13 @@ def project_items(
     ledger: Application[UUID],
     project_id: UUID,
     cls: type[A],
-    created: type[LedgerAggregate.Created],
+    created: type[LedgerAggregate.Created] | tuple[type[LedgerAggregate.Created], ...],
 ) -> list[Item[A]]:
-    """Every ``cls`` item of the project (created by ``created`` events), in the order they
-    were created, each as it stands now."""
+    """Every ``cls`` item of the project (created by ``created`` events: one class or several),
+    in the order they were created, each as it stands now."""
     items: list[Item[A]] = []
-    for notification, event in project_events(ledger, project_id, [created]):
+    kinds = list(created) if isinstance(created, tuple) else [created]
+    for notification, event in project_events(ledger, project_id, kinds):
         aggregate: object = ledger.repository.get(event.originator_id)
         if isinstance(aggregate, cls) and isinstance(event, LedgerAggregate.Created):
             items.append(Item(event, notification.id, aggregate))

@@ -192,12 +192,23 @@ def test_expectations_revise_withdraw_and_deliveries(api: Api) -> None:
             "agreed_by": [TM, CLIENT],
         },
     )
+    assert milestone["state"] == "proposed"
+    assert milestone["proposal"]["awaiting"] == [CLIENT]
     path = f"/expectations/{milestone['id']}"
-    revised = step(
+    agreed = step(api, f"{path}/agree", {"proposal_version": 1}, who=CLIENT)
+    assert (agreed["state"], agreed["proposal"], agreed["agreed_by"]) == (
+        "active",
+        None,
+        [TM, CLIENT],
+    )
+    proposed = step(
         api,
         f"{path}/revise",
         {"value": {"date": "2026-12-15"}, "agreed_by": [TM, APPROVER], "reason": "holidays"},
     )
+    assert proposed["value"]["date"] == "2026-12-01"  # not before the approver agrees
+    assert proposed["proposal"]["value"]["date"] == "2026-12-15"
+    revised = step(api, f"{path}/agree", {"proposal_version": proposed["version"]}, who=APPROVER)
     assert revised["value"]["date"] == "2026-12-15"
     one_sided = api.post(
         api.url(f"{path}/revise"),
@@ -219,10 +230,18 @@ def test_expectations_revise_withdraw_and_deliveries(api: Api) -> None:
         {"kind": "budget", "title": "Budget", "value": {"amount": "1250.50", "currency": "EUR"}},
     )
     assert budget["value"]["amount"] == "1250.50"
-    withdrawn = step(
+    assert budget["state"] == "active"  # nobody else named: in the baseline at once
+    proposed = step(
         api,
         f"/expectations/{budget['id']}/withdraw",
         {"agreed_by": [TM, CLIENT], "reason": "fixed price"},
+    )
+    assert proposed["state"] == "active"
+    withdrawn = step(
+        api,
+        f"/expectations/{budget['id']}/agree",
+        {"proposal_version": proposed["version"]},
+        who=CLIENT,
     )
     assert withdrawn["state"] == "withdrawn"
     assert listed(api, "/expectations") == [milestone["id"], budget["id"]]

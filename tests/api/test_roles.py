@@ -92,6 +92,15 @@ def meeting(api: Api, minutes: bool = False) -> UUID:
 
 def expectation(api: Api, *steps: str) -> UUID:
     ledger, p = api.ledger, api.project_id
+    if "proposed" in steps:  # by the team manager, for every other recorder to agree
+        return ledger.set_expectation(
+            TM,
+            p,
+            kind="milestone",
+            title="Beta",
+            value={"date": "2026-12-01"},
+            agreed_by=[TEAM, CLIENT, APPROVER],
+        ).id
     e = ledger.set_expectation(
         TM, p, kind="milestone", title="Beta", value={"date": "2026-12-01"}
     ).id
@@ -419,6 +428,23 @@ COMMANDS = [
     Action(
         "withdraw expectation",
         on(expectation, "/expectations/{id}/withdraw", {"agreed_by": [TM, CLIENT], "reason": "r"}),
+        ALL,
+    ),
+    Action(
+        "agree to an expectation",
+        on(
+            with_("proposed", make=expectation), "/expectations/{id}/agree", {"proposal_version": 1}
+        ),
+        ALL,
+        special={"team_manager": 409},  # proposed it: agreed already
+    ),
+    Action(
+        "decline an expectation's proposal",
+        on(
+            with_("proposed", make=expectation),
+            "/expectations/{id}/decline",
+            {"proposal_version": 1, "reason": "r"},
+        ),
         ALL,
     ),
     Action("submit delivery", on(expectation, "/expectations/{id}/delivery"), TEAM_SIDE),

@@ -14,6 +14,7 @@ from icalendar import Calendar
 from ledger.domain.project import NotAMemberError
 from ledger.interchange.calendar_feed import calendar_feed
 from ledger.service.application import Ledger
+from tests.builders import agree_to_expectation
 
 PM = "pm@team.test"
 DEV = "dev@team.test"
@@ -85,7 +86,10 @@ def build_project(ledger: Ledger) -> dict[str, UUID]:
     ids["withdrawn"] = ledger.set_expectation(
         PM, project_id, kind="milestone", title="Old", value={"date": "2026-11-01"}, agreed_by=both
     ).id
+    for name in ("milestone", "deliverable", "scope", "withdrawn"):
+        agree_to_expectation(ledger, project_id, ids[name])  # the sponsor, in person
     ledger.withdraw_expectation(PM, project_id, ids["withdrawn"], agreed_by=both, reason="moved")
+    agree_to_expectation(ledger, project_id, ids["withdrawn"])
     meeting = ledger.hold_meeting(PM, project_id, title="Review", attendees=[PM, SPONSOR]).id
     ledger.record_minutes(PM, project_id, meeting, decisions=["Go"])
     ledger.circulate_minutes(PM, project_id, meeting, to=[SPONSOR], acknowledge_by=due)

@@ -34,7 +34,7 @@ from ledger.domain.values import Money
 from ledger.service.application import Ledger, VersionMismatchError
 from ledger.service.base import Recorded
 from tests import builders
-from tests.builders import DEV, PM, SPONSOR, positions
+from tests.builders import DEV, PM, SPONSOR, agree_to_expectation, positions
 
 CLIENT = "member@client.test"
 
@@ -57,7 +57,6 @@ class Baseline:
             kind="milestone",
             title="Beta live",
             value={"date": "2026-04-01"},
-            agreed_by=[PM, SPONSOR],
         ).id
         self.scope = ledger.set_expectation(
             PM,
@@ -65,7 +64,6 @@ class Baseline:
             kind="scope_item",
             title="Blog",
             value={"text": "A blog with comments"},
-            agreed_by=[PM, SPONSOR],
         ).id
         self.change = ledger.request_change(
             CLIENT,
@@ -227,6 +225,7 @@ def test_approval_fails_whole_when_an_affected_expectation_was_withdrawn_meanwhi
     ledger.withdraw_expectation(
         PM, b.project_id, b.milestone, agreed_by=[PM, SPONSOR], reason="dropped"
     )
+    agree_to_expectation(ledger, b.project_id, b.milestone)
     stored = positions(ledger)
     with pytest.raises(InvalidTransitionError, match="withdrawn"):
         ledger.approve_change(SPONSOR, b.project_id, b.change)
@@ -295,6 +294,7 @@ def test_affected_expectations_must_exist_in_the_project_and_still_change(ledger
         )
     assert positions(ledger) == stored
     ledger.withdraw_expectation(PM, b.project_id, b.scope, agreed_by=[PM, SPONSOR], reason="r")
+    agree_to_expectation(ledger, b.project_id, b.scope)
     with pytest.raises(InvalidInputError, match=r"affected_expectations\[0\].*withdrawn"):
         ledger.request_change(
             CLIENT, b.project_id, title="t", description="d", affected_expectations=[b.scope]

@@ -39,7 +39,7 @@ def test_demo_tells_its_story(ledger: Ledger) -> None:
     assert len(accepted) == 2
     assert all(SPONSOR in c.acknowledged_by for c in accepted)
     beta = next(a for a in everything if isinstance(a, Expectation) and a.title == "Beta release")
-    assert beta.version == 2  # set at the kickoff, revised by the approved change
+    assert beta.version == 3  # proposed and agreed at the kickoff, revised by the change
     assert len(beta.change_request_ids) == 1
     original = next(iter(ledger.events.get(beta.id, lte=1)))
     assert beta.value.date is not None

@@ -130,8 +130,8 @@ def test_a_bundle_discloses_nothing_of_other_subjects_or_projects(
     named = {e["fields"]["member"]["email"] for e in members}  # type: ignore[index]
     assert named == {PM, SPONSOR}  # not the developer, not the auditor
     assert DEV.encode() not in subject
-    # The project bundle: every event of the project (the demo's 50), nothing else.
-    assert len(decoded_events(project)) == 50
+    # The project bundle: every event of the project (the demo's 54), nothing else.
+    assert len(decoded_events(project)) == 54
     # Across projects, a person's bundle holds their events of both.
     projects = {e["fields"]["project_id"] for e in decoded_events(everywhere)}
     assert projects == {demo_id, str(other)}
@@ -244,9 +244,9 @@ def test_consistency_with_an_older_checkpoint_the_verifier_kept(
         key = integrity.public_key()
     older = verify_bundle(data, key=key, older_checkpoint=kept.note)
     assert older.ok, older.failures
-    assert any("extends your checkpoint of size 50" in f for f in older.facts)
+    assert any("extends your checkpoint of size 54" in f for f in older.facts)
     missing = verify_bundle(without, key=key, older_checkpoint=kept.note)
-    assert any("--consistency-from 50" in f for f in missing.failures)
+    assert any("--consistency-from 54" in f for f in missing.failures)
     impostor = Signer.generate(Signer.parse(
         (tmp_path / "log.key").read_text()).name)  # fmt: skip
     forged = kept.note.replace(kept.note.split("\n")[2], "A" * 43 + "=")

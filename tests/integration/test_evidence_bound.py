@@ -85,7 +85,8 @@ def test_a_change_requests_bundle_tells_its_whole_story(story: Story) -> None:
     assert {
         ("ChangeRequest.Requested", "subject"),
         ("ChangeRequest.Approved", "subject"),
-        ("Expectation.Set", "revised expectation"),
+        ("Expectation.Proposed", "revised expectation"),
+        ("Expectation.AgreementGiven", "revised expectation"),
         ("Expectation.Revised", "revised expectation"),
         ("Project.MemberAdded", "context"),
     } <= roles
@@ -97,7 +98,7 @@ def test_a_change_requests_bundle_tells_its_whole_story(story: Story) -> None:
     assert "budget “Fixed budget” moved from 120,000 EUR to 129,500 EUR" in report
     assert "ChangeRequest.ImpactAssessed</code>" in report  # only in the technical appendix
     # The expectation's bundle brings the change request that revised it.
-    beta = item_of(story.ledger, "Expectation.Set", b"Beta release")
+    beta = item_of(story.ledger, "Expectation.Proposed", b"Beta release")
     data = story.integrity.export_evidence(EvidenceScope.subject(beta))
     entries = orjson.loads(unzip(data)["bundle.json"])["events"]
     assert {e["role"] for e in entries if e["originator_id"] == str(story.change)} == {

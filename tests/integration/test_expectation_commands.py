@@ -16,12 +16,11 @@ from ledger.domain.expectation import (
     ExpectationNotFoundError,
     ExpectationState,
     ExpectationValue,
-    RevisionCause,
 )
 from ledger.domain.project import NotAMemberError
 from ledger.service.application import Ledger, VersionMismatchError
 from tests import builders
-from tests.builders import AUDITOR, DEV, PM, SPONSOR, positions
+from tests.builders import AUDITOR, DEV, PM, SPONSOR, agree_to_expectation, positions
 
 CLIENT = "member@client.test"
 
@@ -31,7 +30,8 @@ def project_with_members(ledger: Ledger) -> UUID:
 
 
 def milestone(ledger: Ledger, project_id: UUID, **kwargs: object) -> UUID:
-    return ledger.set_expectation(
+    """A milestone the PM proposed and the sponsor agreed to in person (version 2)."""
+    expectation_id = ledger.set_expectation(
         PM,
         project_id,
         kind="milestone",
@@ -40,6 +40,9 @@ def milestone(ledger: Ledger, project_id: UUID, **kwargs: object) -> UUID:
         agreed_by=[PM, SPONSOR],
         **kwargs,  # type: ignore[arg-type]
     ).id
+    if ledger.get_expectation(project_id, expectation_id).pending_proposal is not None:
+        agree_to_expectation(ledger, project_id, expectation_id)
+    return expectation_id
 
 
 def test_expectations_of_every_shape_are_stored_and_read_back_exactly(
@@ -74,6 +77,7 @@ def test_expectations_of_every_shape_are_stored_and_read_back_exactly(
     )
     assert budget.version == 1
     assert budget.position == goal.position - 1
+    agree_to_expectation(ledger, project_id, budget.id)  # the PM, in person
     fresh = Ledger(database_url)  # no cache: everything decoded from storage
     try:
         b = fresh.get_expectation(project_id, budget.id)
@@ -90,9 +94,15 @@ def test_expectations_of_every_shape_are_stored_and_read_back_exactly(
         assert g.agreed_by == ()
         t = fresh.get_expectation(project_id, timeline.id)
         assert (t.value.start, t.value.end) == (date(2026, 3, 1), date(2026, 9, 30))
-        (set_event,) = fresh.events.get(budget.id)
-        assert isinstance(set_event, Expectation.Set)
-        assert (set_event.actor, set_event.attributed_to) == (CLIENT, SPONSOR)
+        assert b.state is ExpectationState.ACTIVE
+        proposed, agreed = fresh.events.get(budget.id)
+        assert isinstance(proposed, Expectation.Proposed)
+        assert (proposed.actor, proposed.attributed_to) == (CLIENT, SPONSOR)
+        assert proposed.proposed_by == SPONSOR
+        assert isinstance(agreed, Expectation.AgreementGiven)
+        assert (agreed.actor, agreed.by, agreed.completes) == (PM, PM, True)
+        assert t.state is ExpectationState.PROPOSED  # the sponsor has not agreed yet
+        assert g.state is ExpectationState.ACTIVE  # named nobody: set at once
     finally:
         fresh.close()
 
@@ -149,10 +159,10 @@ def test_revision_by_agreement_needs_both_sides(ledger: Ledger) -> None:
     project_id = project_with_members(ledger)
     expectation_id = milestone(ledger, project_id)
     stored = positions(ledger)
-    for one_side in ([PM, DEV], [SPONSOR, CLIENT]):
+    for actor, one_side in ((PM, [PM, DEV]), (SPONSOR, [CLIENT])):
         with pytest.raises(InvalidInputError, match="one client-side and one team-side"):
             ledger.revise_expectation(
-                PM,
+                actor,
                 project_id,
                 expectation_id,
                 value={"date": "2026-04-15"},
@@ -167,15 +177,19 @@ def test_revision_by_agreement_needs_both_sides(ledger: Ledger) -> None:
         value={"date": "2026-04-15", "text": "Beta live"},
         agreed_by=[CLIENT, DEV],
         reason="Agreed on the weekly call",
-        expected_version=1,
+        expected_version=2,
     )
-    assert revised.version == 2
+    assert revised.version == 3
+    e = ledger.get_expectation(project_id, expectation_id)
+    assert e.value == ExpectationValue(date=date(2026, 4, 1))  # proposed, not yet agreed
+    ledger.agree_expectation(CLIENT, project_id, expectation_id, proposal_version=3)
     e = ledger.get_expectation(project_id, expectation_id)
     assert e.value == ExpectationValue(date=date(2026, 4, 15), text="Beta live")
     assert e.agreed_by == (CLIENT, DEV)
+    assert e.pending_proposal is None
     event = list(ledger.events.get(expectation_id))[-1]
-    assert isinstance(event, Expectation.Revised)
-    assert (event.cause, event.change_request_id) == (RevisionCause.AGREEMENT, None)
+    assert isinstance(event, Expectation.AgreementGiven)
+    assert (event.actor, event.by, event.completes) == (CLIENT, CLIENT, True)
 
 
 def test_a_revision_must_change_the_value_and_keep_the_kind(ledger: Ledger) -> None:
@@ -211,6 +225,8 @@ def test_withdrawal_by_agreement_ends_the_expectation(ledger: Ledger) -> None:
     ledger.withdraw_expectation(
         SPONSOR, project_id, expectation_id, agreed_by=[SPONSOR, PM], reason="not needed"
     )
+    assert ledger.get_expectation(project_id, expectation_id).state is ExpectationState.ACTIVE
+    agree_to_expectation(ledger, project_id, expectation_id)  # the PM
     assert ledger.get_expectation(project_id, expectation_id).state is ExpectationState.WITHDRAWN
     stored = positions(ledger)
     with pytest.raises(InvalidTransitionError, match="withdrawn"):
@@ -256,12 +272,13 @@ def test_delivery_is_submitted_by_the_team_and_decided_by_the_client(ledger: Led
     accepted = ledger.accept_delivery(
         CLIENT, project_id, expectation_id, attributed_to=SPONSOR, note="on the call"
     )
-    assert accepted.version == 5
+    assert accepted.version == 6
     e = ledger.get_expectation(project_id, expectation_id)
     assert e.delivery is DeliveryState.ACCEPTED
     names = [type(ev).__name__ for ev in ledger.events.get(expectation_id)]
     assert names == [
-        "Set",
+        "Proposed",
+        "AgreementGiven",
         "DeliverySubmitted",
         "DeliveryRejected",
         "DeliverySubmitted",
@@ -306,5 +323,5 @@ def test_a_stale_expected_version_is_refused_and_nothing_stored(ledger: Ledger) 
     stored = positions(ledger)
     with pytest.raises(VersionMismatchError) as e:
         ledger.accept_delivery(CLIENT, project_id, expectation_id, expected_version=1)
-    assert (e.value.expected, e.value.actual) == (1, 2)
+    assert (e.value.expected, e.value.actual) == (1, 3)
     assert positions(ledger) == stored

@@ -33,20 +33,20 @@ def test_sealing_agrees_with_the_pure_functions(ledger: Ledger, tmp_path: Path) 
     with open_integrity(ledger, tmp_path) as integrity:
         result = integrity.log.seal(batch_size=7)
         hashes = all_leaf_hashes(integrity)
-        assert result.sealed == result.size == len(hashes) == 50
+        assert result.sealed == result.size == len(hashes) == 54
         assert result.root == merkle.root(hashes)
         for size in range(len(hashes) + 1):
             assert integrity.log.root(size) == merkle.root(hashes[:size])
             assert integrity.log.stored_root(size) == merkle.root(hashes[:size])
         positions = Tamper(ledger).positions()
-        for index in (0, 1, 17, 48, 49):
-            for size in (index + 1, 33, 50):
+        for index in (0, 1, 17, 52, 53):
+            for size in (index + 1, 33, 54):
                 if index >= size:
                     continue
                 proof = integrity.log.inclusion_proof(positions[index], size)
                 assert list(proof.path) == merkle.inclusion_proof(hashes[:size], index)
-        for old in (0, 1, 7, 16, 32, 49, 50):
-            assert integrity.log.consistency_proof(old, 50) == merkle.consistency_proof(hashes, old)
+        for old in (0, 1, 7, 16, 32, 53, 54):
+            assert integrity.log.consistency_proof(old, 54) == merkle.consistency_proof(hashes, old)
         assert integrity.log.seal().sealed == 0  # nothing new
 
 
@@ -176,22 +176,22 @@ def test_checkpoints_are_signed_kept_and_consistent(ledger: Ledger, tmp_path: Pa
         assert integrity.make_checkpoint() == first  # nothing new: the same checkpoint
         append_raw(ledger, 13, random.Random(5))
         second = integrity.make_checkpoint()
-        assert (first.size, second.size) == (50, 63)
+        assert (first.size, second.size) == (54, 67)
         verifier = integrity.verifier
         for checkpoint in (empty, first, second):
             parsed = parse_checkpoint(checkpoint.note, [verifier])
             assert (parsed.size, parsed.root) == (checkpoint.size, checkpoint.root)
         assert integrity.latest_checkpoint() == second
-        assert integrity.checkpoint(50) == first
-        assert integrity.checkpoint(51) is None
-        assert [c.size for c in integrity.checkpoints.all()] == [0, 50, 63]
-        proof = integrity.consistency_proof(50)
-        assert (proof.new_size, proof.new_root, proof.old_root) == (63, second.root, first.root)
-        verify_consistency(50, 63, first.root, second.root, list(proof.path))
+        assert integrity.checkpoint(54) == first
+        assert integrity.checkpoint(55) is None
+        assert [c.size for c in integrity.checkpoints.all()] == [0, 54, 67]
+        proof = integrity.consistency_proof(54)
+        assert (proof.new_size, proof.new_root, proof.old_root) == (67, second.root, first.root)
+        verify_consistency(54, 67, first.root, second.root, list(proof.path))
         position = Tamper(ledger).positions()[10]
         inclusion = integrity.inclusion_proof(position)
-        assert inclusion.tree_size == 63
-        verify_inclusion(inclusion.leaf_hash, 10, 63, list(inclusion.path), second.root)
+        assert inclusion.tree_size == 67
+        verify_inclusion(inclusion.leaf_hash, 10, 67, list(inclusion.path), second.root)
         with pytest.raises(LeafNotFoundError):
             integrity.inclusion_proof(10**9)
 
@@ -211,10 +211,10 @@ def test_a_log_changed_under_a_checkpoint_is_not_signed_again(
             "UPDATE integrity_state SET size = 0, last_position = 0, frontier = ?", (b"",)
         )
         append_raw(ledger, 2, random.Random(6))
-        with pytest.raises(CheckpointError, match="not an extension of checkpoint 50"):
+        with pytest.raises(CheckpointError, match="not an extension of checkpoint 54"):
             integrity.make_checkpoint()
         assert integrity.latest_checkpoint() is not None
-        assert integrity.latest_checkpoint().size == 50  # type: ignore[union-attr]
+        assert integrity.latest_checkpoint().size == 54  # type: ignore[union-attr]
 
 
 def test_periodic_checkpoints_and_a_verify_that_creates_no_key(

@@ -37,11 +37,11 @@ class Sealed:
 
 @pytest.fixture
 def sealed(ledger: Ledger, tmp_path: Path) -> Iterator[Sealed]:
-    """The demo (50 events) and 10 more, with checkpoints at 50 and 60, verified intact."""
+    """The demo (54 events) and 6 more, with checkpoints at 54 and 60, verified intact."""
     record_demo(ledger)
     integrity = open_integrity(ledger, tmp_path)
     integrity.make_checkpoint()
-    append_raw(ledger, 10, random.Random(7))
+    append_raw(ledger, 6, random.Random(7))
     integrity.make_checkpoint()
     result = integrity.verify()
     assert result.ok, result.problems
@@ -139,7 +139,7 @@ def test_a_deleted_event(sealed: Sealed) -> None:
     sealed.tamper.delete(p)
     result = sealed.verify()
     assert first(result) == (ProblemKind.DELETED, p)
-    # ... and the checkpoint of 50 no longer matches, the one of 60 is longer than the log.
+    # ... and the checkpoint of 54 no longer matches, the one of 60 is longer than the log.
     assert [x.kind for x in result.problems] == [
         ProblemKind.DELETED,
         ProblemKind.CHECKPOINT_ROOT,
@@ -196,7 +196,7 @@ def test_the_log_truncated_below_a_kept_checkpoint(sealed: Sealed) -> None:
     sealed.integrity.log.seal()
     result = sealed.verify()
     assert [x.kind for x in result.problems] == [ProblemKind.TRUNCATED] * 2
-    assert "checkpoint of size 50" in str(result.first)
+    assert "checkpoint of size 54" in str(result.first)
 
 
 def test_the_log_truncated_without_touching_the_integrity_tables(sealed: Sealed) -> None:
@@ -217,7 +217,7 @@ def test_history_rewritten_and_resealed(sealed: Sealed) -> None:
     sealed.integrity.log.seal()
     result = sealed.verify()
     assert [x.kind for x in result.problems] == [ProblemKind.CHECKPOINT_ROOT] * 2
-    assert "leaves 0 to 49" in result.problems[0].message
+    assert "leaves 0 to 53" in result.problems[0].message
 
 
 # --------------------------------------------------------------------- forged checkpoints
@@ -237,11 +237,11 @@ def test_a_checkpoint_signed_by_another_key(sealed: Sealed) -> None:
 
 
 def test_an_altered_checkpoint(sealed: Sealed) -> None:
-    (row,) = sealed.tamper.integrity("SELECT note FROM integrity_checkpoints WHERE size = 50")
+    (row,) = sealed.tamper.integrity("SELECT note FROM integrity_checkpoints WHERE size = 54")
     lines = row[0].split("\n")
-    lines[1] = "49"
+    lines[1] = "53"
     sealed.tamper.integrity(
-        "UPDATE integrity_checkpoints SET note = ? WHERE size = 50", ("\n".join(lines),)
+        "UPDATE integrity_checkpoints SET note = ? WHERE size = 54", ("\n".join(lines),)
     )
     assert first(sealed.verify()) == (ProblemKind.CHECKPOINT_SIGNATURE, None)
 

@@ -122,3 +122,29 @@ def test_concurrent_writers_conflict_and_neither_event_is_lost(database_url: str
     finally:
         first.close()
         second.close()
+
+
+def test_the_team_cannot_propose_new_terms_as_the_client_and_agree_to_them(
+    ledger: Ledger,
+) -> None:
+    """Proposing terms is agreeing to them: a proposal recorded "as" the other side would let
+    one side renegotiate alone. The same side may record for a colleague; a delegate may."""
+    project_id = project_with_members(ledger)
+    c = ledger.make_commitment(PM, project_id, promisor=DEV, promisee=SPONSOR, statement="S").id
+    stored = positions(ledger)
+    with pytest.raises(NotPermittedError, match=f"consent of {SPONSOR}") as refused:
+        ledger.propose_commitment_renegotiation(
+            DEV, project_id, c, reason="r", due_at=datetime.now(UTC) + timedelta(days=9),
+            attributed_to=SPONSOR,
+        )  # fmt: skip
+    assert refused.value.field == "attributed_to"
+    assert positions(ledger) == stored
+    # A colleague on the promisor's own side may record the promisor's proposal.
+    ledger.propose_commitment_renegotiation(
+        PM, project_id, c, reason="r", due_at=datetime.now(UTC) + timedelta(days=9),
+        attributed_to=DEV,
+    )  # fmt: skip
+    agreed = ledger.agree_commitment_renegotiation(SPONSOR, project_id, c)
+    event = list(ledger.events.get(c))[-1]
+    assert (event.actor, event.agreed_by, event.proposed_by) == (SPONSOR, SPONSOR, DEV)  # type: ignore[attr-defined]
+    assert agreed.version == 3

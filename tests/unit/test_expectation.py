@@ -437,3 +437,54 @@ def test_replaying_the_events_rebuilds_the_same_state() -> None:
         copy = event.mutate(copy)
     assert copy is not None
     assert (copy.value, copy.delivery, copy.version) == (e.value, e.delivery, e.version)
+
+
+# ------------------------------------------------------------- agreement in person
+
+
+def test_a_proposed_item_joins_the_baseline_with_the_last_agreement() -> None:
+    e = Expectation.propose(
+        act(),
+        id=uuid4(),
+        project_id=uuid4(),
+        kind=ExpectationKind.SCOPE_ITEM,
+        title="SSO",
+        value=value(text="SSO"),
+        agreed_by=(CLIENT, DEV),
+        proposed_by=PM,
+    )
+    assert e.state is ExpectationState.PROPOSED
+    assert e.pending_proposal is not None
+    assert e.pending_proposal.agreed_by == (PM, CLIENT, DEV)  # the proposer agrees by proposing
+    assert e.pending_proposal.awaiting == (CLIENT, DEV)
+    with pytest.raises(InvalidTransitionError, match="proposed"):
+        e.propose_change(act(), value=None, agreed_by=(CLIENT,), proposed_by=PM, reason="r")
+    e.agree(act(CLIENT), by=CLIENT, proposal_version=1)
+    assert e.state is ExpectationState.PROPOSED
+    with pytest.raises(InvalidTransitionError, match="already agreed"):
+        e.agree(act(CLIENT), by=CLIENT, proposal_version=1)
+    e.agree(act(DEV), by=DEV, proposal_version=1)
+    assert (e.state, e.agreed_by, e.pending_proposal) == (
+        ExpectationState.ACTIVE,
+        (PM, CLIENT, DEV),
+        None,
+    )
+    assert event_names(e) == ["Proposed", "AgreementGiven", "AgreementGiven"]
+
+
+def test_a_revision_applies_only_when_agreed_and_a_decline_drops_it() -> None:
+    e = expectation(agreed_by=())
+    e.propose_change(
+        act(), value=value(date=date(2026, 5, 1)), agreed_by=(CLIENT,), proposed_by=PM, reason="r"
+    )
+    assert e.value == value(**VALID[ExpectationKind.MILESTONE])
+    with pytest.raises(NotPermittedError, match="not named") as refused:
+        e.agree(act(DEV), by=DEV, proposal_version=2)
+    assert refused.value.field == "agreed_by"
+    with pytest.raises(InvalidTransitionError, match="version 2, not 1"):
+        e.agree(act(CLIENT), by=CLIENT, proposal_version=1)
+    e.decline(act(CLIENT), by=CLIENT, proposal_version=2, reason="no")
+    assert (e.state, e.pending_proposal) == (ExpectationState.ACTIVE, None)
+    e.propose_change(act(), value=None, agreed_by=(CLIENT,), proposed_by=PM, reason="drop")
+    e.agree(act(CLIENT), by=CLIENT, proposal_version=4)
+    assert e.state is ExpectationState.WITHDRAWN

@@ -215,6 +215,36 @@ def test_raise_assess_reject_a_change_request(site: Site) -> None:
     assert str(site.ledger.get_change_request(site.project_id, change).state) == "rejected"
 
 
+def test_the_client_agrees_to_a_revision_on_the_expectations_page(site: Site) -> None:
+    """The PM proposes moving a date naming the sponsor: the page shows it awaiting the sponsor,
+    and only the sponsor (signed in) gets the form that agrees."""
+    p = site.project_id
+    scope = site.ledger.set_expectation(
+        PM, p, kind="milestone", title="Web agreement", value={"date": "2026-12-01"}
+    ).id
+    proposed = site.ledger.revise_expectation(
+        PM, p, scope, value={"date": "2026-12-08"}, agreed_by=[SPONSOR], reason="heard on a call"
+    )
+    site.settle()
+    base = f"/projects/{p}/items/expectations/{scope}"
+    site.sign_in(PM)
+    page = site.client.get(base).text
+    assert "Awaiting the agreement of" in page
+    assert "I agree" not in page
+    csrf = site.sign_in(SPONSOR)
+    page = site.client.get(base).text
+    assert "I agree" in page
+    answer = site.client.post(
+        f"{base}/steps/agree-expectation",
+        data={"csrf": csrf, "version": str(proposed.version)},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    agreed = site.ledger.get_expectation(p, scope)
+    assert str(agreed.value.date) == "2026-12-08"
+    assert list(site.ledger.events.get(scope))[-1].actor == SPONSOR
+
+
 def test_upload_minutes_and_a_mailbox_then_circulate(site: Site) -> None:
     csrf = site.sign_in(PM)
     base = f"/projects/{site.project_id}"

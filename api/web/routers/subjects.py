@@ -150,6 +150,12 @@ def offered_steps(kind: str, item: Any, access: ProjectAccess) -> list[str]:
     elif kind == "acknowledgements":
         if item.person == me and state == "requested":
             steps += ["acknowledge", "dispute"]
+    elif kind == "expectations":
+        proposal = item.pending_proposal
+        if proposal is not None and me in proposal.awaiting:
+            steps += ["agree-expectation", "decline-expectation"]
+        elif proposal is not None and me in proposal.agreed_by:
+            steps.append("decline-expectation")
     elif kind == "meetings":
         if item.minutes_version is not None:
             steps.append("circulate")
@@ -220,6 +226,20 @@ def take_step(web: Web, access: ProjectAccess, kind: str, item: Any, step: str, 
         ledger.dispute_acknowledgement(
             me, pid, iid, reason=text(form, "comment", required=True, web=web)
         )
+    elif kind == "expectations" and step in ("agree-expectation", "decline-expectation"):
+        proposal = item.pending_proposal
+        if proposal is None:
+            raise WebError(409, web.gettext("Nothing awaits agreement on it any more."))
+        if step == "agree-expectation":
+            ledger.agree_expectation(me, pid, iid, proposal_version=proposal.version)
+        else:
+            ledger.decline_expectation(
+                me,
+                pid,
+                iid,
+                proposal_version=proposal.version,
+                reason=text(form, "reason", required=True, web=web),
+            )
     elif step == "circulate" and kind in ("meetings", "decisions"):
         _circulate(web, access, kind, item, form)
     else:

@@ -93,7 +93,14 @@ class CommitmentCommands(LedgerService):
             attributed_to,
             expected_version,
         )
-        due_time = self.due_in(self.get_project(project_id), due_at)
+        project = self.get_project(project_id)
+        if act.attributed_to is not None and project.party_of(act.actor) is not project.party_of(
+            act.attributed_to
+        ):
+            # Proposing terms is agreeing to them: the other side's proposal is theirs to make
+            # (else the promisor could "agree" to terms the promisee never proposed).
+            project.require_consent(act, "proposing new terms of a commitment")
+        due_time = self.due_in(project, due_at)
         commitment.propose_renegotiation(act, reason=reason, due_at=due_time, statement=statement)
         return self.save_changes(commitment)
 

@@ -1,6 +1,11 @@
 """Commands on expectations (the agreed baseline): set, revise or withdraw by agreement,
 and — for milestones and deliverables — submit, accept or reject a delivery.
 
+Consent belongs to its owner: ``agreed_by`` names who agrees, and only the proposer's own
+agreement comes with the command. Everyone else named agrees with their own credential (or a
+delegate they named) through :meth:`ExpectationCommands.agree_expectation`; the last agreement
+applies the set, revision or withdrawal.
+
 Revisions and withdrawals caused by a change request are made by ``approve_change``
 (:mod:`ledger.service.commands.change_requests`), in the same save as the approval.
 """
@@ -18,7 +23,6 @@ from ledger.domain.expectation import (
     ExpectationKind,
     ExpectationNotFoundError,
     ExpectationValue,
-    RevisionCause,
 )
 from ledger.domain.project import Project
 from ledger.domain.roles import Party
@@ -74,7 +78,9 @@ class ExpectationCommands(LedgerService):
         idempotency_key: str | None = None,
     ) -> Recorded:
         """Add an item to the agreed baseline; ``value``'s fields depend on ``kind`` (see
-        :class:`~ledger.domain.expectation.ExpectationValue`)."""
+        :class:`~ledger.domain.expectation.ExpectationValue`). When ``agreed_by`` names anyone
+        but the person it is recorded for, the item is proposed and joins the baseline once
+        each of them agreed in person (:meth:`agree_expectation`)."""
         project, act = self.act_in(
             project_id, actor, occurred_at=occurred_at, attributed_to=attributed_to
         )
@@ -84,6 +90,23 @@ class ExpectationCommands(LedgerService):
         agreed = member_list(project, agreed_by, "agreed_by")
         parsed_source = Source.parse(source, "source") if source is not None else None
         expectation_id = self.new_id("expectation", project_id, idempotency_key)
+        if set(agreed) - {act.principal}:
+            return self.create_once(
+                expectation_id,
+                lambda: [
+                    Expectation.propose(
+                        act,
+                        id=expectation_id,
+                        project_id=project_id,
+                        kind=parsed_kind,
+                        title=title,
+                        value=parsed_value,
+                        agreed_by=agreed,
+                        proposed_by=act.principal,
+                        source=parsed_source,
+                    )
+                ],
+            )
         return self.create_once(
             expectation_id,
             lambda: [
@@ -116,8 +139,10 @@ class ExpectationCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        """Revise by agreement between the sides (``agreed_by`` names at least one client-side
-        and one team-side member). Revisions by change request happen on its approval."""
+        """Propose a revision by agreement between the sides (``agreed_by`` names at least one
+        client-side and one team-side member; the proposer agrees by proposing). It applies when
+        everyone named agreed (:meth:`agree_expectation`). Revisions by change request happen
+        on its approval."""
         project, act, expectation = self.step_in(
             Expectation,
             actor,
@@ -128,14 +153,13 @@ class ExpectationCommands(LedgerService):
             expected_version,
         )
         agreed = member_list(project, agreed_by, "agreed_by")
-        require_both_sides(project, agreed, "a revision")
+        require_both_sides(project, (act.principal, *agreed), "a revision")
         project.require_consent(act, "agreeing to revise an expectation")
-        expectation.revise(
+        expectation.propose_change(
             act,
             value=ExpectationValue.parse(value, "value"),
-            cause=RevisionCause.AGREEMENT,
-            change_request_id=None,
             agreed_by=agreed,
+            proposed_by=act.principal,
             reason=reason,
         )
         return self.save_changes(expectation)
@@ -152,7 +176,7 @@ class ExpectationCommands(LedgerService):
         attributed_to: str | None = None,
         expected_version: int | None = None,
     ) -> Recorded:
-        """Withdraw by agreement between the sides (as for a revision)."""
+        """Propose a withdrawal by agreement between the sides (as for a revision)."""
         project, act, expectation = self.step_in(
             Expectation,
             actor,
@@ -163,15 +187,63 @@ class ExpectationCommands(LedgerService):
             expected_version,
         )
         agreed = member_list(project, agreed_by, "agreed_by")
-        require_both_sides(project, agreed, "a withdrawal")
+        require_both_sides(project, (act.principal, *agreed), "a withdrawal")
         project.require_consent(act, "agreeing to withdraw an expectation")
-        expectation.withdraw(
-            act,
-            cause=RevisionCause.AGREEMENT,
-            change_request_id=None,
-            agreed_by=agreed,
-            reason=reason,
+        expectation.propose_change(
+            act, value=None, agreed_by=agreed, proposed_by=act.principal, reason=reason
         )
+        return self.save_changes(expectation)
+
+    def agree_expectation(
+        self,
+        actor: str,
+        project_id: UUID,
+        expectation_id: UUID,
+        *,
+        proposal_version: int,
+        occurred_at: datetime | None = None,
+        attributed_to: str | None = None,
+        expected_version: int | None = None,
+    ) -> Recorded:
+        """The principal (the actor, or the member who named the actor their delegate and is
+        ``attributed_to``) agrees to the proposal of ``proposal_version`` awaiting them."""
+        project, act, expectation = self.step_in(
+            Expectation,
+            actor,
+            project_id,
+            expectation_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
+        )
+        project.require_consent(act, "agreeing an expectation")
+        expectation.agree(act, by=act.principal, proposal_version=proposal_version)
+        return self.save_changes(expectation)
+
+    def decline_expectation(
+        self,
+        actor: str,
+        project_id: UUID,
+        expectation_id: UUID,
+        *,
+        proposal_version: int,
+        reason: str,
+        occurred_at: datetime | None = None,
+        attributed_to: str | None = None,
+        expected_version: int | None = None,
+    ) -> Recorded:
+        """The principal, named in the proposal of ``proposal_version``, declines it."""
+        project, act, expectation = self.step_in(
+            Expectation,
+            actor,
+            project_id,
+            expectation_id,
+            occurred_at,
+            attributed_to,
+            expected_version,
+        )
+        project.require_consent(act, "declining an expectation's proposal")
+        expectation.decline(act, by=act.principal, proposal_version=proposal_version, reason=reason)
         return self.save_changes(expectation)
 
     def submit_delivery(
