@@ -143,26 +143,16 @@ class ExpectationCommands(LedgerService):
         client-side and one team-side member; the proposer agrees by proposing). It applies when
         everyone named agreed (:meth:`agree_expectation`). Revisions by change request happen
         on its approval."""
-        project, act, expectation = self.step_in(
-            Expectation,
+        return self._propose_change(
             actor,
             project_id,
             expectation_id,
-            occurred_at,
-            attributed_to,
-            expected_version,
-        )
-        agreed = member_list(project, agreed_by, "agreed_by")
-        require_both_sides(project, (act.principal, *agreed), "a revision")
-        project.require_consent(act, "agreeing to revise an expectation")
-        expectation.propose_change(
-            act,
-            value=ExpectationValue.parse(value, "value"),
-            agreed_by=agreed,
-            proposed_by=act.principal,
+            value=value,
+            agreed_by=agreed_by,
             reason=reason,
+            step=("a revision", "agreeing to revise an expectation"),
+            when=(occurred_at, attributed_to, expected_version),
         )
-        return self.save_changes(expectation)
 
     def withdraw_expectation(
         self,
@@ -177,6 +167,32 @@ class ExpectationCommands(LedgerService):
         expected_version: int | None = None,
     ) -> Recorded:
         """Propose a withdrawal by agreement between the sides (as for a revision)."""
+        return self._propose_change(
+            actor,
+            project_id,
+            expectation_id,
+            value=None,
+            agreed_by=agreed_by,
+            reason=reason,
+            step=("a withdrawal", "agreeing to withdraw an expectation"),
+            when=(occurred_at, attributed_to, expected_version),
+        )
+
+    def _propose_change(
+        self,
+        actor: str,
+        project_id: UUID,
+        expectation_id: UUID,
+        *,
+        value: dict[str, Any] | None,
+        agreed_by: Iterable[str],
+        reason: str,
+        step: tuple[str, str],
+        when: tuple[datetime | None, str | None, int | None],
+    ) -> Recorded:
+        """Record a proposal to revise (``value``) or withdraw (``None``) the expectation, the
+        proposer agreeing; ``step`` names it in the refusals (both sides; consent)."""
+        occurred_at, attributed_to, expected_version = when
         project, act, expectation = self.step_in(
             Expectation,
             actor,
@@ -187,10 +203,14 @@ class ExpectationCommands(LedgerService):
             expected_version,
         )
         agreed = member_list(project, agreed_by, "agreed_by")
-        require_both_sides(project, (act.principal, *agreed), "a withdrawal")
-        project.require_consent(act, "agreeing to withdraw an expectation")
+        require_both_sides(project, (act.principal, *agreed), step[0])
+        project.require_consent(act, step[1])
         expectation.propose_change(
-            act, value=None, agreed_by=agreed, proposed_by=act.principal, reason=reason
+            act,
+            value=None if value is None else ExpectationValue.parse(value, "value"),
+            agreed_by=agreed,
+            proposed_by=act.principal,
+            reason=reason,
         )
         return self.save_changes(expectation)
 
