@@ -220,9 +220,7 @@ def record_tour(ledger: Ledger, *, close: bool = True) -> UUID:
         kind="deliverable",
         title="Style guide",
         value={"text": "PDF style guide"},
-        agreed_by=[PM, SPONSOR],
-    ).id
-    agree_to_expectation(ledger, p, d)
+    ).id  # naming nobody else: in the baseline at once (Expectation.Set)
     ledger.submit_delivery(PM, p, d, note="v1")
     ledger.reject_delivery(SPONSOR, p, d, reason="colours wrong")
     ledger.submit_delivery(PM, p, d, note="v2")
@@ -238,6 +236,22 @@ def record_tour(ledger: Ledger, *, close: bool = True) -> UUID:
     agree_to_expectation(ledger, p, a)
     ledger.withdraw_expectation(PM, p, a, agreed_by=[PM, SPONSOR], reason="we host now")
     agree_to_expectation(ledger, p, a)
+    # A proposal the client declines; the item then goes by change request (Withdrawn).
+    h = ledger.set_expectation(
+        PM,
+        p,
+        kind="assumption",
+        title="Staging",
+        value={"text": "Client runs staging"},
+        agreed_by=[PM, SPONSOR],
+    ).id
+    agree_to_expectation(ledger, p, h)
+    proposal = ledger.withdraw_expectation(
+        PM, p, h, agreed_by=[PM, SPONSOR], reason="we run staging"
+    )
+    ledger.decline_expectation(
+        SPONSOR, p, h, proposal_version=proposal.version, reason="not by handshake"
+    )
 
     # Change requests: rejected, withdrawn, approved and implemented.
     ms = ledger.set_expectation(
@@ -266,7 +280,7 @@ def record_tour(ledger: Ledger, *, close: bool = True) -> UUID:
     ).id
     ledger.withdraw_change(SPONSOR, p, cr2, reason="changed our mind")
     cr3 = ledger.request_change(
-        PM, p, title="Export", description="d", rationale="r", affected_expectations=[ms]
+        PM, p, title="Export", description="d", rationale="r", affected_expectations=[ms, h]
     ).id
     ledger.assess_impact(
         PM,
@@ -274,7 +288,10 @@ def record_tour(ledger: Ledger, *, close: bool = True) -> UUID:
         cr3,
         scope_impact="csv",
         schedule_delta_days=2,
-        revisions=[{"expectation_id": ms, "value": {"date": (now + timedelta(days=62)).date()}}],
+        revisions=[
+            {"expectation_id": ms, "value": {"date": (now + timedelta(days=62)).date()}},
+            {"expectation_id": h, "withdraw": True},
+        ],
     )
     ledger.approve_change(SPONSOR, p, cr3, conditions="none")
     ledger.mark_change_implemented(PM, p, cr3, note="released in 1.2")
