@@ -19,10 +19,10 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Header, Path, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.bootstrap import Services
+from api.inline import run_for
 from api.middleware import PRINCIPAL_STATE_KEY
 from api.pagination import decode_cursor, decode_key_cursor
 from api.problems import ApiProblem
@@ -87,9 +87,7 @@ async def authenticate(
     if isinstance(known, Principal):
         return known  # authenticated already (middleware, or the project's dependency)
     services: Services = request.app.state.services
-    if services.ledger.storage.is_sqlite:
-        return principal_of(request, services, credentials)  # in line: see project_member
-    return await run_in_threadpool(principal_of, request, services, credentials)
+    return await run_for(services.ledger, principal_of, request, services, credentials)
 
 
 CurrentPerson = Annotated[Principal, Depends(authenticate)]
@@ -121,12 +119,9 @@ async def project_member(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ProjectAccess:
     services: Services = request.app.state.services
-    if services.ledger.storage.is_sqlite:
-        # An embedded database answers in microseconds: checking here costs less than a trip
-        # to a worker thread (measured: about 0.1-0.3 ms a request, see docs/performance.md).
-        access = _membership(project_id, request, services, credentials)
-    else:
-        access = await run_in_threadpool(_membership, project_id, request, services, credentials)
+    # An embedded database answers in microseconds: checking in line costs less than a trip to
+    # a worker thread (measured: about 0.1-0.3 ms a request, see docs/performance.md).
+    access = await run_for(services.ledger, _membership, project_id, request, services, credentials)
     # The endpoint (a worker thread running in a copy of this context) takes the project just
     # checked as current: the command's own membership check does not read it again.
     services.ledger.remember_project(access.project)

@@ -28,15 +28,22 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def embedded(arguments: dict[str, Any]) -> bool:
-    """Whether the ledger among a call's arguments (a :class:`Ledger` or the
-    :class:`Services`) is an embedded SQLite file; ``False`` when none is found."""
+def ledger_among(arguments: dict[str, Any]) -> Ledger | None:
+    """The ledger among a call's arguments (itself, or the :class:`Services`' one)."""
     for value in arguments.values():
         if isinstance(value, Ledger):
-            return value.storage.is_sqlite
+            return value
         if isinstance(value, Services):
-            return value.ledger.storage.is_sqlite
-    return False
+            return value.ledger
+    return None
+
+
+async def run_for(ledger: Ledger, work: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+    """``work(*args, **kwargs)``: in line when ``ledger`` is an embedded SQLite file, in a
+    worker thread otherwise (the one rule of this module, for dependencies too)."""
+    if ledger.storage.is_sqlite:
+        return work(*args, **kwargs)
+    return await run_in_threadpool(work, *args, **kwargs)
 
 
 def inline_when_embedded(endpoint: Callable[P, R]) -> Callable[P, Any]:
@@ -46,8 +53,9 @@ def inline_when_embedded(endpoint: Callable[P, R]) -> Callable[P, Any]:
 
     @functools.wraps(endpoint)
     async def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        if embedded(kwargs):
-            return endpoint(*args, **kwargs)
-        return await run_in_threadpool(endpoint, *args, **kwargs)
+        ledger = ledger_among(kwargs)
+        if ledger is None:
+            return await run_in_threadpool(endpoint, *args, **kwargs)
+        return await run_for(ledger, endpoint, *args, **kwargs)
 
     return run
